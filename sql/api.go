@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 
+	"github.com/conflux-db/conflux/catalog"
 	"github.com/conflux-db/conflux/sql/types"
 )
 
@@ -26,6 +27,11 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) { panic("unimplement
 
 // Close flushes and closes the store.
 func (e *Engine) Close() error { panic("unimplemented") }
+
+// LookupRole returns the role with the given name, or nil (authentication).
+func (e *Engine) LookupRole(ctx context.Context, name string) (*catalog.Role, error) {
+	panic("unimplemented")
+}
 
 // SessionParams are the startup parameters a client sent.
 type SessionParams struct {
