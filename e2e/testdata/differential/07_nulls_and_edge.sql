@@ -1,0 +1,22 @@
+-- NULL handling and edge cases.
+CREATE TABLE n (a int, b text, c float8);
+INSERT INTO n VALUES (1, 'x', 1.5), (NULL, NULL, NULL), (2, '', 'NaN'), (3, 'z', -0.0);
+SELECT * FROM n ORDER BY a NULLS FIRST;
+SELECT a FROM n WHERE b IS NULL;
+SELECT a FROM n WHERE b = '';
+SELECT count(*), count(a), count(b), count(c), sum(a), max(c), min(c) FROM n;
+SELECT c FROM n ORDER BY c NULLS LAST;
+SELECT a IS DISTINCT FROM 1, a IS NOT DISTINCT FROM NULL FROM n ORDER BY a;
+SELECT NULL::int = NULL, NULL IN (NULL), 1 NOT IN (SELECT a FROM n);
+SELECT sum(a) FROM n WHERE a > 100;
+SELECT a, b FROM n WHERE NOT (a > 1) ORDER BY a;
+SELECT coalesce(b, '<null>') FROM n ORDER BY 1;
+SELECT 'NaN'::float8 = 'NaN'::float8, 'NaN'::float8 > 1e308, -0.0::float8 = 0.0::float8;
+SELECT max(a) FROM n GROUP BY b IS NULL ORDER BY 1;
+SELECT DISTINCT b IS NULL FROM n ORDER BY 1;
+SELECT '' IS NULL, length(''), '' = ' ', 'a '::char(3) = 'a';
+SELECT 1 WHERE NULL;
+SELECT;
+SELECT 1 AS a, 2 AS a;
+SELECT a AS "Mixed Case", b AS "quoted ""name""" FROM n WHERE a = 1;
+SELECT count(*) FROM n n1, n n2 WHERE n1.a = n2.a;

@@ -1,0 +1,11 @@
+UPDATE items SET qty = qty + 1 WHERE id < 3;
+DELETE FROM orders WHERE order_id = 11;
+SELECT name, qty, price * qty AS value FROM items ORDER BY name;
+SELECT NULL AS nothing, '' AS empty, 'it''s' AS quoted, 1.5::float8 AS f, true AS b;
+BEGIN;
+INSERT INTO orders VALUES (12, 2, 5);
+ROLLBACK;
+SELECT count(*) FROM orders;
+DROP TABLE orders;
+DROP TABLE items;
+SELECT * FROM items;
