@@ -1,11 +1,16 @@
 package txn
 
-// This file fixes the API the SQL layers use. The bodies are filled in by
-// the storage/txn work; signatures change only with every caller.
+// This file fixes the API the SQL layers use; signatures change only with
+// every caller.
 
 import (
 	"context"
+	"fmt"
+	"strings"
+	"sync"
 
+	"github.com/RaduBerinde/btreemap"
+	"github.com/conflux-db/conflux/sql/pgerr"
 	"github.com/conflux-db/conflux/storage"
 )
 
@@ -18,6 +23,18 @@ const (
 	Serializable
 )
 
+func (i Isolation) String() string {
+	switch i {
+	case ReadCommitted:
+		return "read committed"
+	case RepeatableRead:
+		return "repeatable read"
+	case Serializable:
+		return "serializable"
+	}
+	return fmt.Sprintf("isolation(%d)", int(i))
+}
+
 // Options are set by BEGIN / SET TRANSACTION.
 type Options struct {
 	Isolation Isolation
@@ -29,59 +46,285 @@ type Options struct {
 type DB struct {
 	engine *storage.Engine
 	mgr    *Manager
+
+	mu      sync.Mutex // guards mgr
+	visible sync.Cond  // signalled when the watermark advances
+	seqMu   sync.Mutex // serialises SequenceUpdate
 }
 
 // Open wraps an opened engine. Recovery (finding the last commit
 // timestamp) happens here.
-func Open(ctx context.Context, e *storage.Engine) (*DB, error) { panic("unimplemented") }
+func Open(ctx context.Context, e *storage.Engine) (*DB, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	last, err := e.MaxCommitTS()
+	if err != nil {
+		return nil, fmt.Errorf("txn: recover last timestamp: %w", err)
+	}
+	db := &DB{engine: e, mgr: NewManager(last)}
+	db.visible.L = &db.mu
+	return db, nil
+}
+
+// Engine returns the underlying storage engine.
+func (db *DB) Engine() *storage.Engine { return db.engine }
 
 // Begin starts a transaction whose snapshot is every commit acknowledged so far.
-func (db *DB) Begin(opts Options) *Txn { panic("unimplemented") }
+func (db *DB) Begin(opts Options) *Txn {
+	db.mu.Lock()
+	id, ts := db.mgr.Begin()
+	db.mu.Unlock()
+	return &Txn{db: db, id: id, opts: opts, readTS: ts}
+}
 
 // Txn is one transaction. It is used by one goroutine at a time.
 // Reads see the snapshot plus the transaction's own writes; writes are
 // buffered in memory until Commit, which writes all of them (every table,
 // the catalog) in one durable Pebble batch.
-type Txn struct{}
+type Txn struct {
+	db     *DB
+	id     TxnID
+	opts   Options
+	readTS uint64
+	done   bool
+
+	// buf holds buffered writes, sorted so scans can merge them with the
+	// snapshot; nil until the first write.
+	buf  *btreemap.BTreeMap[string, entry]
+	undo []undo
+
+	// Reads of SERIALIZABLE transactions, validated at commit.
+	reads []Intent
+	spans []Span
+}
+
+// entry is one buffered write. readTS is the snapshot the first write of
+// the key was based on (READ COMMITTED statements move the snapshot).
+type entry struct {
+	value  []byte
+	del    bool
+	readTS uint64
+}
+
+type undo struct {
+	key     string
+	prev    entry
+	existed bool
+}
+
+var errDone = pgerr.New(pgerr.InvalidTransactionState, "transaction is already finished")
 
 // Get reads one key.
 func (t *Txn) Get(ctx context.Context, key []byte) (value []byte, found bool, err error) {
-	panic("unimplemented")
+	if t.done {
+		return nil, false, errDone
+	}
+	if t.buf != nil {
+		if _, e, ok := t.buf.Get(unsafeString(key)); ok {
+			if e.del {
+				return nil, false, nil
+			}
+			return e.value, true, nil
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	if t.opts.Isolation == Serializable {
+		t.reads = append(t.reads, Intent{Key: append([]byte(nil), key...), ReadTS: t.readTS})
+	}
+	return t.db.engine.Get(key, t.readTS)
 }
 
 // Scan iterates the keys in [lower, upper) in ascending order (descending
 // if reverse), merging the snapshot with the transaction's own writes.
+// A nil upper means no upper bound. The iterator sees the writes buffered
+// when Scan was called, not later ones (a statement does not see its own
+// effects, which avoids the Halloween problem).
 func (t *Txn) Scan(ctx context.Context, lower, upper []byte, reverse bool) Iterator {
-	panic("unimplemented")
+	if t.done {
+		return &errIter{err: errDone}
+	}
+	if err := ctx.Err(); err != nil {
+		return &errIter{err: err}
+	}
+	it := &mergeIter{ctx: ctx, eng: t.db.engine.NewIter(lower, upper, t.readTS, reverse), reverse: reverse}
+	if t.buf != nil && t.buf.Len() > 0 {
+		hi := btreemap.Max[string]()
+		if upper != nil {
+			hi = btreemap.LT(string(upper))
+		}
+		if reverse {
+			lo := btreemap.GE(string(lower))
+			if upper != nil {
+				for k, e := range t.buf.Descend(btreemap.LT(string(upper)), lo) {
+					it.buf = append(it.buf, bufKV{k, e})
+				}
+			} else {
+				for k, e := range t.buf.Descend(btreemap.Max[string](), lo) {
+					it.buf = append(it.buf, bufKV{k, e})
+				}
+			}
+		} else {
+			for k, e := range t.buf.Ascend(btreemap.GE(string(lower)), hi) {
+				it.buf = append(it.buf, bufKV{k, e})
+			}
+		}
+	}
+	if t.opts.Isolation == Serializable {
+		t.spans = append(t.spans, Span{
+			Lower:  append([]byte(nil), lower...),
+			Upper:  cloneOrNil(upper),
+			ReadTS: t.readTS,
+		})
+		it.txn, it.spanIdx = t, len(t.spans)-1
+	}
+	return it
+}
+
+func cloneOrNil(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append([]byte{}, b...)
 }
 
 // Put buffers a write. The key and value are copied.
-func (t *Txn) Put(key, value []byte) error { panic("unimplemented") }
+func (t *Txn) Put(key, value []byte) error {
+	return t.write(key, entry{value: append([]byte{}, value...)})
+}
 
 // Delete buffers a deletion.
-func (t *Txn) Delete(key []byte) error { panic("unimplemented") }
+func (t *Txn) Delete(key []byte) error {
+	return t.write(key, entry{del: true})
+}
+
+func (t *Txn) write(key []byte, e entry) error {
+	if t.done {
+		return errDone
+	}
+	if t.opts.ReadOnly {
+		return pgerr.New(pgerr.ReadOnlySQLTransaction, "cannot execute write in a read-only transaction")
+	}
+	if t.buf == nil {
+		t.buf = btreemap.New[string, entry](16, strings.Compare)
+	}
+	e.readTS = t.readTS
+	k := string(key)
+	_, prev, existed := t.buf.ReplaceOrInsert(k, e)
+	if existed {
+		// The conflict check must use the snapshot the first write saw.
+		if prev.readTS < e.readTS {
+			e.readTS = prev.readTS
+			t.buf.ReplaceOrInsert(k, e)
+		}
+	}
+	t.undo = append(t.undo, undo{key: k, prev: prev, existed: existed})
+	return nil
+}
 
 // Commit makes every buffered write durable and visible atomically, or
 // returns a *pgerr.Error with SQLSTATE 40001 on a write-write conflict
 // (first committer wins). Read-only transactions commit without I/O.
-func (t *Txn) Commit(ctx context.Context) error { panic("unimplemented") }
+// Commit returns once the commit is fsynced and visible to new snapshots.
+func (t *Txn) Commit(ctx context.Context) error {
+	if t.done {
+		return errDone
+	}
+	t.done = true
+	db := t.db
+	if t.buf == nil || t.buf.Len() == 0 {
+		db.mu.Lock()
+		db.mgr.End(t.id)
+		db.mu.Unlock()
+		t.release()
+		return nil
+	}
+	n := t.buf.Len()
+	writes := make([]storage.Write, 0, n)
+	intents := make([]Intent, 0, n)
+	for k, e := range t.buf.Ascend(btreemap.Min[string](), btreemap.Max[string]()) {
+		kb := []byte(k)
+		writes = append(writes, storage.Write{Key: kb, Value: e.value, Delete: e.del})
+		intents = append(intents, Intent{Key: kb, ReadTS: e.readTS})
+	}
+	db.mu.Lock()
+	ts, err := db.mgr.Prepare(t.id, intents, t.reads, t.spans)
+	db.mu.Unlock()
+	t.release()
+	if err != nil {
+		return err
+	}
+	applyErr := db.engine.ApplyCommit(writes, ts, true)
+	db.mu.Lock()
+	if db.mgr.Applied(ts) {
+		db.visible.Broadcast()
+	}
+	// Wait until every earlier commit is applied too, so that a new
+	// transaction begun after Commit returns sees this one.
+	for applyErr == nil && db.mgr.Visible() < ts {
+		db.visible.Wait()
+	}
+	db.mu.Unlock()
+	if applyErr != nil {
+		return pgerr.New(pgerr.InternalError, "commit failed: %v", applyErr)
+	}
+	return nil
+}
+
+func (t *Txn) release() {
+	t.buf, t.undo, t.reads, t.spans = nil, nil, nil, nil
+}
 
 // Rollback discards the transaction. Safe to call after Commit (no-op).
-func (t *Txn) Rollback() { panic("unimplemented") }
+func (t *Txn) Rollback() {
+	if t.done {
+		return
+	}
+	t.done = true
+	t.db.mu.Lock()
+	t.db.mgr.End(t.id)
+	t.db.mu.Unlock()
+	t.release()
+}
 
 // Savepoint returns a token that RollbackTo uses to undo every write
 // buffered after it (statement-level atomicity and SAVEPOINT).
-func (t *Txn) Savepoint() Savepoint { panic("unimplemented") }
+func (t *Txn) Savepoint() Savepoint { return Savepoint{seq: len(t.undo)} }
 
-// RollbackTo undoes the writes made since sp.
-func (t *Txn) RollbackTo(sp Savepoint) { panic("unimplemented") }
+// RollbackTo undoes the writes made since sp. Reads made since sp stay
+// recorded: they were observed, and SERIALIZABLE validation is
+// conservative about them as PostgreSQL is.
+func (t *Txn) RollbackTo(sp Savepoint) {
+	for len(t.undo) > sp.seq {
+		u := t.undo[len(t.undo)-1]
+		t.undo = t.undo[:len(t.undo)-1]
+		if u.existed {
+			t.buf.ReplaceOrInsert(u.key, u.prev)
+		} else {
+			t.buf.Delete(u.key)
+		}
+	}
+}
 
 // Refresh moves the read snapshot to the latest commit (READ COMMITTED
 // takes a new snapshot for every statement). Own writes stay visible.
-func (t *Txn) Refresh() { panic("unimplemented") }
+func (t *Txn) Refresh() {
+	if t.done {
+		return
+	}
+	t.db.mu.Lock()
+	pinned := (t.buf != nil && t.buf.Len() > 0) || len(t.reads) > 0 || len(t.spans) > 0
+	t.readTS = t.db.mgr.Refresh(t.id, pinned)
+	t.db.mu.Unlock()
+}
 
 // Options returns the options the transaction was started with.
-func (t *Txn) Options() Options { panic("unimplemented") }
+func (t *Txn) Options() Options { return t.opts }
+
+// ReadTS returns the snapshot timestamp reads currently use.
+func (t *Txn) ReadTS() uint64 { return t.readTS }
 
 // Savepoint marks a position in a transaction's write buffer.
 type Savepoint struct{ seq int }
@@ -94,3 +337,11 @@ type Iterator interface {
 	Err() error
 	Close()
 }
+
+type errIter struct{ err error }
+
+func (e *errIter) Next() bool    { return false }
+func (e *errIter) Key() []byte   { return nil }
+func (e *errIter) Value() []byte { return nil }
+func (e *errIter) Err() error    { return e.err }
+func (e *errIter) Close()        {}

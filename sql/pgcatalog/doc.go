@@ -1,0 +1,36 @@
+// Package pgcatalog serves the system catalogs that psql, pgx, JDBC and BI
+// tools read (pg_catalog.* and information_schema.*), plus the builtins
+// that need the catalog or the session (format_type, pg_get_indexdef,
+// current_schemas, pg_table_is_visible, ...) and the reg* name resolution
+// (RegclassIn/Out, RegtypeIn/Out, RegprocIn/Out) the planner's casts use.
+//
+// Why generated, not stored: Conflux's catalog is a set of descriptors
+// (catalog.Table, Index, Sequence, Role). Keeping a second, PostgreSQL-shaped
+// copy in sync would be a standing source of bugs, so every system relation
+// is a catalog.VirtualTable whose rows are computed per query from the
+// catalog.Reader the querying transaction sees. That makes the catalog
+// transactional for free: a CREATE TABLE shows up in pg_class inside its own
+// transaction and nowhere else.
+//
+// Why PostgreSQL's exact shape: clients do not ask "which tables exist";
+// they send psql's describe.c queries, pgx's type loader and JDBC's
+// DatabaseMetaData SQL verbatim, joining on OIDs and casting to regclass.
+// So relation OIDs, column names and column types are PostgreSQL 15's,
+// generated from a real PostgreSQL 15 catalog (pg15_schema.go, pg15_data.go),
+// and catalog IDs double as OIDs. The few PostgreSQL types Conflux lacks are
+// mapped onto ones it has: aclitem[] is text[], pg_node_tree and regproc
+// columns are text (expressions are stored as SQL text, so pg_get_expr is
+// the identity), xid is int8, information_schema domains are their base
+// types. System relations keep PostgreSQL's relkind ('r' for catalog
+// tables, 'v' for system views), so `\dt pg_catalog.*` and `\dv` list what
+// they list against PostgreSQL.
+//
+// What is not modelled yet is answered with empty relations of the right
+// shape (pg_trigger, pg_policy, pg_inherits, pg_publication...) or with
+// constants (every privilege check is true, sizes are 0), because an empty
+// answer lets psql print a correct description while an error aborts it.
+//
+// Function OIDs: overloads with a PostgreSQL pg_proc OID keep it; the rest
+// are numbered from 14000 in registry order the first time the frozen
+// registry is read, so pg_proc, regproc and pg_get_function_* agree.
+package pgcatalog

@@ -1,0 +1,43 @@
+// Package storage is Conflux's durable engine: Pebble with multi-version
+// (MVCC) keys.
+//
+// # Why MVCC in the engine
+//
+// Snapshot isolation needs readers to see the database as of their start
+// timestamp while writers commit newer versions. Keeping every version in
+// Pebble, stamped with its commit timestamp, lets a reader at timestamp R
+// pick "the newest version <= R" per key without locks, and lets a commit
+// be one Pebble batch (atomic across every table by construction, durable
+// when the WAL is fsynced, concurrent batches sharing fsyncs through
+// Pebble's commit pipeline).
+//
+// # Engine key layout
+//
+// Every Pebble key ends with a length byte that says how long its version
+// suffix is, an idea borrowed from CockroachDB's engine keys:
+//
+//	versioned:    userKey 0x00 ts(8 bytes, big-endian) 0x09
+//	unversioned:  userKey 0x00
+//
+// The custom Comparer's Split returns the key minus its suffix, so the
+// Pebble "prefix" is userKey+0x00 for both forms. Appending the same byte
+// to two keys preserves their order, so prefixes order exactly like user
+// keys. Within a prefix the bare (unversioned) key sorts first and
+// versions follow newest first, so SeekGE(userKey@R) lands on the newest
+// version at or below R. Prefix bloom filters work on user keys, which is
+// what point lookups need. Unversioned keys hold storage-internal metadata
+// and are skipped by MVCC reads.
+//
+// A version's value is a tag byte (1 = live, 0 = tombstone) followed by the
+// user value, so empty values and deletions stay distinct.
+//
+// # Recovery
+//
+// Each commit batch also merges its timestamp into one metadata key whose
+// merge operator keeps the maximum. Batches commit concurrently and in any
+// order, so a plain "last timestamp" Set could move backwards; max is
+// order-independent. MaxCommitTS reads it back after a restart.
+//
+// Old versions are never collected yet: GC below the oldest active
+// snapshot (a compaction filter or periodic sweep) is future work.
+package storage

@@ -1,0 +1,8 @@
+package rowenc
+
+import (
+	"bytes"
+	"io"
+)
+
+func bytesReader(p []byte) io.Reader { return bytes.NewReader(p) }
