@@ -1,0 +1,163 @@
+package rowstore
+
+import (
+	"context"
+	"strings"
+
+	"github.com/conflux-db/conflux/catalog"
+	"github.com/conflux-db/conflux/sql/pgerr"
+	"github.com/conflux-db/conflux/sql/types"
+)
+
+// Schema changes that touch existing rows. Each streams the table once
+// inside the DDL's transaction, so the change commits atomically with the
+// new descriptor or not at all.
+
+// AddColumn fills a newly added column (already appended to table) in
+// every existing row with its default. Rows without the column decode it
+// as NULL, so nothing is written when the default is NULL. eval computes
+// the default; it is called once per row when the default looks volatile
+// (a function call), else once.
+func AddColumn(ctx context.Context, kv KV, table *catalog.Table, col *catalog.Column,
+	eval func(context.Context, *catalog.Column) (types.Datum, error)) error {
+	perRow := strings.Contains(col.Default, "(")
+	var constant types.Datum = types.DNull
+	if col.Default != "" && !perRow {
+		var err error
+		if constant, err = eval(ctx, col); err != nil {
+			return err
+		}
+	}
+	if col.Default == "" || (!perRow && constant == types.DNull) {
+		if !col.NotNull {
+			return nil
+		}
+	}
+	t := For(table)
+	ord := t.ordByID[col.ID]
+	return t.rewrite(ctx, kv, func(row types.Row) (types.Row, error) {
+		v := constant
+		if perRow {
+			var err error
+			if v, err = eval(ctx, col); err != nil {
+				return nil, err
+			}
+		}
+		if v == types.DNull && col.NotNull {
+			return nil, &pgerr.Error{Code: pgerr.NotNullViolation, Table: table.Name, Column: col.Name,
+				Message: "column \"" + col.Name + "\" of relation \"" + table.Name + "\" contains null values"}
+		}
+		nr := append(types.Row(nil), row...)
+		nr[ord] = v
+		return nr, nil
+	})
+}
+
+// rewrite replaces every row by fn(row). The scan sees the rows as they
+// were when it started, so rewritten rows are not visited twice.
+func (t *Table) rewrite(ctx context.Context, kv KV, fn func(types.Row) (types.Row, error)) error {
+	sc := t.Scan(ctx, kv, &t.Desc.Primary, nil, nil, t.NewDecoder(nil))
+	defer sc.Close()
+	for n := 0; ; n++ {
+		row, err := sc.Next()
+		if err != nil {
+			return err
+		}
+		if row == nil {
+			return nil
+		}
+		if n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		nr, err := fn(row)
+		if err != nil {
+			return err
+		}
+		if err := t.Update(ctx, kv, row, nr); err != nil {
+			return err
+		}
+	}
+}
+
+// CheckNotNull fails with 23502 when any row has NULL in col (ALTER
+// COLUMN SET NOT NULL).
+func CheckNotNull(ctx context.Context, kv KV, table *catalog.Table, col *catalog.Column) error {
+	t := For(table)
+	ord := t.ordByID[col.ID]
+	needed := make([]bool, len(table.Columns))
+	needed[ord] = true
+	sc := t.Scan(ctx, kv, &table.Primary, nil, nil, t.NewDecoder(needed))
+	defer sc.Close()
+	for {
+		row, err := sc.Next()
+		if err != nil {
+			return err
+		}
+		if row == nil {
+			return nil
+		}
+		if row[ord] == types.DNull {
+			return &pgerr.Error{Code: pgerr.NotNullViolation, Table: table.Name, Column: col.Name,
+				Message: "column \"" + col.Name + "\" of relation \"" + table.Name + "\" contains null values"}
+		}
+	}
+}
+
+// ChangePrimaryKey re-keys every row of a table that was stored by its
+// hidden row id under a new primary key (ALTER TABLE ADD PRIMARY KEY) and
+// returns the new descriptor: the row id column is dropped and the key
+// columns become NOT NULL.
+func ChangePrimaryKey(ctx context.Context, kv KV, table *catalog.Table, pk catalog.Index) (*catalog.Table, error) {
+	old := For(table)
+	nd := *table
+	nd.Columns = append([]catalog.Column(nil), table.Columns...)
+	for i := range nd.Columns {
+		c := &nd.Columns[i]
+		if c.Hidden && table.Primary.ColumnIDs[0] == c.ID {
+			c.Dropped = true
+		}
+		for _, id := range pk.ColumnIDs {
+			if c.ID == id {
+				c.NotNull = true
+			}
+		}
+	}
+	nd.Primary = pk
+	nt := For(&nd)
+	sc := old.Scan(ctx, kv, &table.Primary, nil, nil, old.NewDecoder(nil))
+	defer sc.Close()
+	for n := 0; ; n++ {
+		row, err := sc.Next()
+		if err != nil {
+			return nil, err
+		}
+		if row == nil {
+			return &nd, nil
+		}
+		if n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		for _, id := range pk.ColumnIDs {
+			if o := nt.ordByID[id]; row[o] == types.DNull {
+				return nil, &pgerr.Error{Code: pgerr.NotNullViolation, Table: table.Name, Column: table.Columns[o].Name,
+					Message: "column \"" + table.Columns[o].Name + "\" of relation \"" + table.Name + "\" contains null values"}
+			}
+		}
+		if err := old.Delete(ctx, kv, row); err != nil {
+			return nil, err
+		}
+		if err := nt.Insert(ctx, kv, row); err != nil {
+			if ce, ok := err.(*ConflictError); ok {
+				e := *ce.Err
+				e.Message = "could not create unique index \"" + pk.Name + "\""
+				e.Detail = strings.Replace(e.Detail, "already exists", "is duplicated", 1)
+				return nil, &e
+			}
+			return nil, err
+		}
+	}
+}
