@@ -1,12 +1,13 @@
 package sql
 
 // This file fixes the contract between the wire server and the SQL layer.
+// The implementations live in engine.go, session.go, execute.go and copy.go.
 
 import (
-	"context"
-	"io"
+	"log/slog"
 
-	"github.com/conflux-db/conflux/catalog"
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
 	"github.com/conflux-db/conflux/sql/types"
 )
 
@@ -16,22 +17,13 @@ type Config struct {
 	DataDir string
 	// InMemory runs on an in-memory filesystem (tests); DataDir is ignored.
 	InMemory bool
+	// Logger receives the engine's logs (slog.Default when nil).
+	Logger *slog.Logger
 }
 
 // Engine is one open database: storage, catalog, and the shared state
 // sessions use. It is safe for concurrent use.
-type Engine struct{}
-
-// Open opens (or creates) the database in cfg.DataDir.
-func Open(ctx context.Context, cfg Config) (*Engine, error) { panic("unimplemented") }
-
-// Close flushes and closes the store.
-func (e *Engine) Close() error { panic("unimplemented") }
-
-// LookupRole returns the role with the given name, or nil (authentication).
-func (e *Engine) LookupRole(ctx context.Context, name string) (*catalog.Role, error) {
-	panic("unimplemented")
-}
+type Engine struct{ engineState }
 
 // SessionParams are the startup parameters a client sent.
 type SessionParams struct {
@@ -42,14 +34,10 @@ type SessionParams struct {
 	Options map[string]string
 }
 
-// NewSession starts a session (one per client connection).
-func (e *Engine) NewSession(ctx context.Context, p SessionParams) (*Session, error) {
-	panic("unimplemented")
-}
-
-// Session holds one connection's state: settings, the open transaction,
-// prepared statements are kept by the server (it owns the names).
-type Session struct{}
+// Session holds one connection's state: settings and the open
+// transaction. Prepared statements and portals are kept by the server
+// (it owns their names). A Session is used by one goroutine at a time.
+type Session struct{ sessionState }
 
 // Column describes one result column (RowDescription).
 type Column struct {
@@ -83,44 +71,19 @@ type Prepared struct {
 	ParamTypes []*types.T
 	// Columns is the row shape for KindRows (nil otherwise).
 	Columns []Column
-}
 
-// Parse splits a simple-protocol query string into statements. A syntax
-// error anywhere fails the whole string, as in PostgreSQL.
-func (s *Session) Parse(query string) ([]Statement, error) { panic("unimplemented") }
+	prepState
+}
 
 // Statement is one parsed statement of a query string.
 type Statement struct {
 	SQL string // the statement's own text
-}
-
-// Prepare analyzes one statement. paramTypes holds the OIDs the client
-// declared (0 = infer); the result's ParamTypes has one entry per $n.
-func (s *Session) Prepare(ctx context.Context, stmt Statement, paramOIDs []uint32) (*Prepared, error) {
-	panic("unimplemented")
-}
-
-// Execute starts running a prepared statement with bound parameters. For
-// KindRows the Cursor yields the rows; for other kinds the statement has
-// finished when Execute returns and the Cursor only carries the tag.
-func (s *Session) Execute(ctx context.Context, p *Prepared, params []types.Datum) (*Cursor, error) {
-	panic("unimplemented")
+	ast *pg_query.Node
 }
 
 // Cursor is an open result (a portal's state). Next returns rows until
 // done; Tag is the command tag once Next returned false.
-type Cursor struct{}
-
-// Next returns the next row, or ok=false when the result is exhausted.
-func (c *Cursor) Next(ctx context.Context) (row types.Row, ok bool, err error) {
-	panic("unimplemented")
-}
-
-// Tag returns the command tag ("SELECT 3", "INSERT 0 1", "CREATE TABLE").
-func (c *Cursor) Tag() string { panic("unimplemented") }
-
-// Close releases the cursor (a suspended portal being closed early).
-func (c *Cursor) Close() { panic("unimplemented") }
+type Cursor struct{ cursorState }
 
 // CopyFormat describes the COPY data stream.
 type CopyFormat struct {
@@ -128,42 +91,9 @@ type CopyFormat struct {
 	Columns int
 }
 
-// CopyIn runs COPY ... FROM STDIN, reading the client's data (the
-// concatenated CopyData payloads) from r until EOF. Returns the tag.
-func (s *Session) CopyIn(ctx context.Context, p *Prepared, params []types.Datum, r io.Reader) (tag string, err error) {
-	panic("unimplemented")
-}
-
-// CopyOut runs COPY ... TO STDOUT, writing the data stream to w.
-func (s *Session) CopyOut(ctx context.Context, p *Prepared, params []types.Datum, w io.Writer) (tag string, err error) {
-	panic("unimplemented")
-}
-
-// CopyFormatOf returns the stream format of a COPY statement
-// (for CopyInResponse / CopyOutResponse).
-func (s *Session) CopyFormatOf(p *Prepared) CopyFormat { panic("unimplemented") }
-
-// TxnStatus is the ReadyForQuery status: 'I' idle, 'T' in a transaction,
-// 'E' in a failed transaction.
-func (s *Session) TxnStatus() byte { panic("unimplemented") }
-
-// Setting returns a session setting's current value (for ParameterStatus).
-func (s *Session) Setting(name string) string { panic("unimplemented") }
-
-// ChangedParams returns the reportable settings (PostgreSQL's GUC_REPORT
-// ones: application_name, client_encoding, DateStyle, IntervalStyle,
-// TimeZone, ...) changed since the last call, for ParameterStatus messages.
-func (s *Session) ChangedParams() map[string]string { panic("unimplemented") }
-
-// TakeNotices returns NOTICE/WARNING messages raised since the last call.
-func (s *Session) TakeNotices() []Notice { panic("unimplemented") }
-
 // Notice is a NoticeResponse.
 type Notice struct {
 	Severity string // NOTICE, WARNING, INFO
 	Code     string
 	Message  string
 }
-
-// Close ends the session, rolling back any open transaction.
-func (s *Session) Close() { panic("unimplemented") }

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+
+	"github.com/conflux-db/conflux/server"
+	"github.com/conflux-db/conflux/sql"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = ""
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
+}
+
+const usage = `usage:
+  conflux serve [flags]   run the server (conflux serve -h for flags)
+  conflux version         print the version
+`
+
+func run(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stderr, getenv)
+	case "version", "--version", "-version":
+		fmt.Fprintf(stdout, "conflux %s (PostgreSQL 16 wire protocol)\n", versionString())
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "conflux: unknown command %q\n%s", args[0], usage)
+	return 2
+}
+
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
+
+type serveFlags struct {
+	listen, dataDir, auth, logLevel string
+}
+
+func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string) (*serveFlags, *slog.Logger, error) {
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	var f serveFlags
+	fs := flag.NewFlagSet("conflux serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.listen, "listen", env("CONFLUX_LISTEN", "127.0.0.1:5433"),
+		"address to listen on (5433 by default so PostgreSQL's 5432 stays free)")
+	fs.StringVar(&f.dataDir, "data-dir", env("CONFLUX_DATA_DIR", "./conflux-data"), "data directory, created on first start")
+	fs.StringVar(&f.auth, "auth", env("CONFLUX_AUTH", "trust"), "client authentication: trust or scram")
+	fs.StringVar(&f.logLevel, "log-level", env("CONFLUX_LOG_LEVEL", "info"), "log level: debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if f.auth != server.AuthTrust && f.auth != server.AuthSCRAM {
+		return nil, nil, fmt.Errorf("--auth must be trust or scram, not %q", f.auth)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(strings.ToUpper(f.logLevel))); err != nil {
+		return nil, nil, fmt.Errorf("--log-level: %v", err)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	return &f, log, nil
+}
+
+func serve(args []string, stderr io.Writer, getenv func(string) string) int {
+	f, log, err := parseServeFlags(args, stderr, getenv)
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stderr, "conflux serve: %v\n", err)
+		}
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := os.MkdirAll(f.dataDir, 0o700); err != nil {
+		log.Error("cannot create data directory", "dir", f.dataDir, "error", err)
+		return 1
+	}
+	log.Info("starting conflux", "version", versionString(), "data_dir", f.dataDir)
+	eng, err := sql.Open(ctx, sql.Config{DataDir: f.dataDir, Logger: log})
+	if err != nil {
+		log.Error("cannot open database", "dir", f.dataDir, "error", err)
+		return 1
+	}
+	srv, err := server.New(server.FromEngine(eng), server.Config{ListenAddr: f.listen, Auth: f.auth, Logger: log})
+	if err == nil {
+		err = srv.ListenAndServe(ctx)
+	}
+	code := 0
+	if err != nil {
+		log.Error("server failed", "error", err)
+		code = 1
+	}
+	if cerr := eng.Close(); cerr != nil {
+		log.Error("closing database", "error", cerr)
+		code = 1
+	}
+	log.Info("conflux stopped")
+	return code
+}

@@ -1,0 +1,310 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"github.com/conflux-db/conflux/planner"
+	"github.com/conflux-db/conflux/rowstore"
+	"github.com/conflux-db/conflux/sql/builtins"
+	"github.com/conflux-db/conflux/sql/pgerr"
+	"github.com/conflux-db/conflux/sql/types"
+	"github.com/conflux-db/conflux/txn"
+)
+
+// BatchSize is the number of rows operators pass at a time.
+const BatchSize = 1024
+
+// Runtime is what one execution needs besides the plan.
+type Runtime struct {
+	Txn    *txn.Txn
+	Params []types.Datum
+	Eval   *builtins.EvalContext
+	// KV overrides Txn for storage access (tests); nil means Txn.
+	KV rowstore.KV
+}
+
+// Result is a running statement: Next yields rows; RowsAffected is the
+// count for the command tag once Next returned false.
+type Result struct {
+	rc       *runCtx
+	root     operator
+	buf      []types.Row
+	pos      int
+	done     bool
+	count    int64
+	explain  []types.Row
+	isDML    bool
+	dmlCount func() int64
+	closed   bool
+}
+
+// runCtx is the per-execution state shared by all operators.
+type runCtx struct {
+	ctx    context.Context
+	kv     rowstore.KV
+	params []types.Datum
+	eval   *builtins.EvalContext
+	tctx   *types.Context
+	outer  []types.Row
+	work   map[int][]types.Row
+	tables map[*catalogKey]*rowstore.Table
+	stats  map[planner.Physical]*opStats
+}
+
+type catalogKey struct{}
+
+type opStats struct {
+	rows  int64
+	dur   time.Duration
+	loops int64
+}
+
+// Run starts executing p. For DML without RETURNING the statement has
+// completed when Run returns.
+func Run(ctx context.Context, p *planner.Plan, rt Runtime) (res *Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			res, err = nil, pgerr.New(pgerr.InternalError, "executor: internal error: %v", r).WithDetail("%s", debug.Stack())
+		}
+	}()
+	rc := &runCtx{ctx: ctx, params: rt.Params, eval: rt.Eval, work: map[int][]types.Row{}}
+	rc.kv = rt.KV
+	if rc.kv == nil && rt.Txn != nil {
+		rc.kv = rt.Txn
+	}
+	if rc.eval == nil {
+		rc.eval = &builtins.EvalContext{Ctx: ctx}
+	}
+	if rc.eval.Ctx == nil {
+		e := *rc.eval
+		e.Ctx = ctx
+		rc.eval = &e
+	}
+	rc.tctx = rc.eval.Types
+	if len(rt.Params) < len(p.ParamTypes) && !(p.Explain && !p.Analyze) {
+		return nil, pgerr.New(pgerr.ProtocolViolation, "bind message supplies %d parameters, but prepared statement requires %d", len(rt.Params), len(p.ParamTypes))
+	}
+	if p.Explain && p.Analyze {
+		rc.stats = map[planner.Physical]*opStats{}
+	}
+	f := &factory{rc: rc}
+	node, err := planner.Construct(f, p.Root)
+	if err != nil {
+		return nil, err
+	}
+	root := node.(operator)
+	res = &Result{rc: rc, root: root}
+	if p.Explain {
+		var lines []string
+		if p.Analyze {
+			start := time.Now()
+			if err := root.open(rc); err != nil {
+				return nil, err
+			}
+			for {
+				b, err := root.next(rc)
+				if err != nil {
+					root.close()
+					return nil, err
+				}
+				if len(b) == 0 {
+					break
+				}
+			}
+			root.close()
+			total := time.Since(start)
+			lines = planner.ExplainLines(p.Root, func(n planner.Physical) string {
+				s := rc.stats[n]
+				if s == nil {
+					return "(never executed)"
+				}
+				return fmt.Sprintf("(actual time=%.3f ms rows=%d loops=%d)", float64(s.dur.Microseconds())/1000, s.rows, s.loops)
+			})
+			lines = append(lines, fmt.Sprintf("Execution Time: %.3f ms", float64(total.Microseconds())/1000))
+		} else {
+			lines = planner.ExplainLines(p.Root, nil)
+		}
+		for _, l := range lines {
+			res.explain = append(res.explain, types.Row{types.DString(l)})
+		}
+		res.root = &valuesRows{rows: res.explain}
+		if err := res.root.open(rc); err != nil {
+			return nil, err
+		}
+		return res, nil
+	}
+	if err := root.open(rc); err != nil {
+		root.close()
+		return nil, err
+	}
+	if !p.ReturnsRows {
+		// Drain DML now so the command has completed.
+		for {
+			b, err := root.next(rc)
+			if err != nil {
+				root.close()
+				return nil, err
+			}
+			if len(b) == 0 {
+				break
+			}
+		}
+		if d, ok := root.(dmlOp); ok {
+			res.count = d.affected()
+		}
+		res.done = true
+		root.close()
+		res.closed = true
+	} else if d, ok := root.(dmlOp); ok {
+		res.dmlCount = d.affected
+	}
+	return res, nil
+}
+
+// Next returns the next row (ok=false at the end).
+func (r *Result) Next(ctx context.Context) (row types.Row, ok bool, err error) {
+	defer func() {
+		if rec := recover(); rec != nil {
+			row, ok, err = nil, false, pgerr.New(pgerr.InternalError, "executor: internal error: %v", rec)
+		}
+	}()
+	for r.pos >= len(r.buf) {
+		if r.done {
+			return nil, false, nil
+		}
+		r.rc.ctx = ctx
+		b, err := r.root.next(r.rc)
+		if err != nil {
+			r.Close()
+			return nil, false, err
+		}
+		if len(b) == 0 {
+			r.done = true
+			if r.dmlCount != nil {
+				r.count = r.dmlCount()
+			}
+			r.Close()
+			return nil, false, nil
+		}
+		r.buf, r.pos = b, 0
+	}
+	row = r.buf[r.pos]
+	r.pos++
+	if r.dmlCount == nil {
+		r.count++
+	}
+	return row, true, nil
+}
+
+// RowsAffected is the row count for the command tag (rows returned for
+// SELECT, rows written for DML).
+func (r *Result) RowsAffected() int64 { return r.count }
+
+// Close releases the operators (safe to call twice).
+func (r *Result) Close() {
+	if !r.closed {
+		r.closed = true
+		r.root.close()
+	}
+}
+
+// All drains the result (tests, internal statements).
+func (r *Result) All(ctx context.Context) ([]types.Row, error) {
+	var out []types.Row
+	for {
+		row, ok, err := r.Next(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return out, nil
+		}
+		out = append(out, row)
+	}
+}
+
+// operator is a batch iterator.
+type operator interface {
+	open(rc *runCtx) error
+	// next returns the next batch; an empty batch means the end.
+	next(rc *runCtx) ([]types.Row, error)
+	close()
+}
+
+type dmlOp interface{ affected() int64 }
+
+// valuesRows replays materialized rows.
+type valuesRows struct {
+	rows []types.Row
+	pos  int
+}
+
+func (v *valuesRows) open(*runCtx) error { v.pos = 0; return nil }
+func (v *valuesRows) next(*runCtx) ([]types.Row, error) {
+	if v.pos >= len(v.rows) {
+		return nil, nil
+	}
+	end := min(v.pos+BatchSize, len(v.rows))
+	b := v.rows[v.pos:end]
+	v.pos = end
+	return b, nil
+}
+func (v *valuesRows) close() {}
+
+// drain runs op to completion and returns all rows.
+func drain(rc *runCtx, op operator) ([]types.Row, error) {
+	if err := op.open(rc); err != nil {
+		op.close()
+		return nil, err
+	}
+	defer op.close()
+	var out []types.Row
+	for {
+		b, err := op.next(rc)
+		if err != nil {
+			return nil, err
+		}
+		if len(b) == 0 {
+			return out, nil
+		}
+		out = append(out, b...)
+	}
+}
+
+// stats wraps an operator for EXPLAIN ANALYZE.
+type statsOp struct {
+	in operator
+	st *opStats
+}
+
+func (s *statsOp) open(rc *runCtx) error {
+	t := time.Now()
+	s.st.loops++
+	err := s.in.open(rc)
+	s.st.dur += time.Since(t)
+	return err
+}
+func (s *statsOp) next(rc *runCtx) ([]types.Row, error) {
+	t := time.Now()
+	b, err := s.in.next(rc)
+	s.st.dur += time.Since(t)
+	s.st.rows += int64(len(b))
+	return b, err
+}
+func (s *statsOp) close() { s.in.close() }
+func (s *statsOp) affected() int64 {
+	if d, ok := s.in.(dmlOp); ok {
+		return d.affected()
+	}
+	return 0
+}
+
+func checkCancel(rc *runCtx) error {
+	if err := rc.ctx.Err(); err != nil {
+		return pgerr.New(pgerr.QueryCanceled, "canceling statement due to user request")
+	}
+	return nil
+}

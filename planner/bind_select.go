@@ -1,0 +1,630 @@
+package planner
+
+import (
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/conflux-db/conflux/sql/pgerr"
+	"github.com/conflux-db/conflux/sql/types"
+)
+
+type target struct {
+	expr Expr
+	name string
+	meta ColMeta
+}
+
+func (b *binder) bindSimpleSelect(st *pg_query.SelectStmt, sc *scope) (*selectResult, error) {
+	// FROM
+	var plan Logical
+	if len(st.FromClause) == 0 {
+		plan = &LogicalValues{Rows: [][]Expr{{}}}
+	} else {
+		var err error
+		plan, err = b.bindFromList(st.FromClause, sc)
+		if err != nil {
+			return nil, err
+		}
+	}
+	// WHERE
+	if st.WhereClause != nil {
+		sc.noAggReason = "WHERE"
+		pred, err := b.bindPredicate(st.WhereClause, sc, "WHERE")
+		if err != nil {
+			return nil, err
+		}
+		sc.noAggReason = ""
+		plan = &LogicalFilter{Input: plan, Pred: pred}
+	}
+
+	coll := &collector{}
+	sc.coll = coll
+	defer func() { sc.coll = nil }()
+
+	// Select list.
+	var targets []target
+	for _, tn := range st.TargetList {
+		rt := tn.GetResTarget()
+		if cr := rt.Val.GetColumnRef(); cr != nil && isStar(cr) {
+			ts, err := b.expandStar(cr, sc)
+			if err != nil {
+				return nil, err
+			}
+			targets = append(targets, ts...)
+			continue
+		}
+		e, err := b.bindExpr(rt.Val, sc)
+		if err != nil {
+			return nil, err
+		}
+		name := rt.Name
+		if name == "" {
+			name = b.deriveName(rt.Val)
+		}
+		if c, ok := e.(*Const); ok && c.Typ.Family == types.UnknownFamily {
+			e = &Const{Val: c.Val, Typ: types.Text}
+			if c.Val == types.DNull {
+				e = &Const{Val: types.DNull, Typ: types.Text}
+			}
+		}
+		e = b.resolveUnknownParam(e)
+		meta := ColMeta{Name: name, Typ: e.Type()}
+		if cr, ok := e.(*ColRef); ok {
+			m := plan.Cols()[cr.Idx]
+			meta.TableID, meta.AttNum = m.TableID, m.AttNum
+		}
+		targets = append(targets, target{expr: e, name: name, meta: meta})
+	}
+	names := make([]string, len(targets))
+	for i, t := range targets {
+		names[i] = t.name
+	}
+
+	// GROUP BY
+	var groups []Expr
+	for _, g := range st.GroupClause {
+		if g.GetGroupingSet() != nil {
+			gs := g.GetGroupingSet()
+			if gs.Kind != pg_query.GroupingSetKind_GROUPING_SET_EMPTY {
+				return nil, pgerr.Unsupported("GROUPING SETS, ROLLUP and CUBE")
+			}
+			continue
+		}
+		e, err := b.bindGroupItem(g, sc, targets)
+		if err != nil {
+			return nil, err
+		}
+		groups = append(groups, e)
+	}
+	if len(coll.aggs) > 0 {
+		for _, g := range groups {
+			if containsPH(g, phAgg) {
+				return nil, pgerr.New(pgerr.GroupingError, "aggregate functions are not allowed in GROUP BY")
+			}
+		}
+	}
+
+	// HAVING
+	var having Expr
+	if st.HavingClause != nil {
+		e, err := b.bindPredicate(st.HavingClause, sc, "HAVING")
+		if err != nil {
+			return nil, err
+		}
+		having = e
+	}
+
+	// Named windows.
+	windows := map[string]*pg_query.WindowDef{}
+	for _, w := range st.WindowClause {
+		wd := w.GetWindowDef()
+		windows[wd.Name] = wd
+	}
+	_ = windows
+
+	// ORDER BY: output aliases and ordinals first, then input expressions.
+	var sortKeys []SortKey
+	nTargets := len(targets)
+	for _, sn := range st.SortClause {
+		sb := sn.GetSortBy()
+		idx, ok, err := b.outputRef(sb.Node, names)
+		if err != nil {
+			return nil, err
+		}
+		// A bare name that is both an output alias and an input column
+		// refers to the output column (PostgreSQL's rule for ORDER BY).
+		if !ok {
+			e, err := b.bindExpr(sb.Node, sc)
+			if err != nil {
+				return nil, err
+			}
+			e = b.resolveUnknownParam(e)
+			k := exprKey(e)
+			idx = -1
+			for i := 0; i < nTargets; i++ {
+				if exprKey(targets[i].expr) == k {
+					idx = i
+					break
+				}
+			}
+			if idx < 0 {
+				if len(st.DistinctClause) > 0 {
+					return nil, pgerr.New(pgerr.InvalidColumnReference, "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
+				}
+				idx = len(targets)
+				targets = append(targets, target{expr: e, name: "?junk?", meta: ColMeta{Name: "?junk?", Typ: e.Type()}})
+			}
+		}
+		sortKeys = append(sortKeys, sortKeyOf(sb, &ColRef{Idx: idx, Typ: targets[idx].expr.Type(), Name: targets[idx].name}))
+	}
+
+	// DISTINCT ON expressions.
+	var distinctOn []Expr
+	isDistinct := len(st.DistinctClause) > 0
+	if isDistinct && !(len(st.DistinctClause) == 1 && st.DistinctClause[0].Node == nil) {
+		for _, dn := range st.DistinctClause {
+			idx, ok, err := b.outputRef(dn, names[:nTargets])
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				e, err := b.bindExpr(dn, sc)
+				if err != nil {
+					return nil, err
+				}
+				k := exprKey(e)
+				idx = -1
+				for i := range targets {
+					if exprKey(targets[i].expr) == k {
+						idx = i
+						break
+					}
+				}
+				if idx < 0 {
+					idx = len(targets)
+					targets = append(targets, target{expr: e, name: "?junk?", meta: ColMeta{Typ: e.Type()}})
+				}
+			}
+			distinctOn = append(distinctOn, &ColRef{Idx: idx, Typ: targets[idx].expr.Type()})
+		}
+		// DISTINCT ON expressions must match the leftmost ORDER BY items.
+		for i := 0; i < len(sortKeys) && i < len(distinctOn); i++ {
+			_ = i
+		}
+	}
+
+	// Aggregation.
+	if len(coll.aggs) > 0 || len(groups) > 0 || having != nil {
+		agg := &LogicalAggregate{Input: plan, GroupBy: groups, Aggs: coll.aggs}
+		inCols := plan.Cols()
+		for i, g := range groups {
+			m := ColMeta{Name: "group", Typ: g.Type()}
+			if cr, ok := g.(*ColRef); ok {
+				m = inCols[cr.Idx]
+			}
+			_ = i
+			agg.cols = append(agg.cols, m)
+		}
+		for _, a := range coll.aggs {
+			agg.cols = append(agg.cols, ColMeta{Name: a.Name, Typ: a.Typ})
+		}
+		plan = agg
+		remap := func(e Expr) (Expr, error) { return remapPostAgg(e, groups, len(groups)) }
+		for i := range targets {
+			e, err := remap(targets[i].expr)
+			if err != nil {
+				return nil, err
+			}
+			targets[i].expr = e
+		}
+		for _, w := range coll.windows {
+			if err := remapWindow(w, remap); err != nil {
+				return nil, err
+			}
+		}
+		if having != nil {
+			e, err := remap(having)
+			if err != nil {
+				return nil, err
+			}
+			plan = &LogicalFilter{Input: plan, Pred: e}
+		}
+	} else {
+		for i := range targets {
+			if containsPH(targets[i].expr, phAgg) {
+				return nil, pgerr.New(pgerr.InternalError, "aggregate placeholder without aggregation")
+			}
+		}
+	}
+
+	// Window functions.
+	if len(coll.windows) > 0 {
+		base := len(plan.Cols())
+		win := &LogicalWindow{Input: plan, Calls: coll.windows}
+		win.cols = append([]ColMeta{}, plan.Cols()...)
+		for _, w := range coll.windows {
+			win.cols = append(win.cols, ColMeta{Name: w.Name, Typ: w.Typ})
+		}
+		plan = win
+		for i := range targets {
+			e, err := replacePH(targets[i].expr, phWindow, func(p *phExpr) Expr {
+				return &ColRef{Idx: base + p.idx, Typ: p.typ, Name: coll.windows[p.idx].Name}
+			})
+			if err != nil {
+				return nil, err
+			}
+			targets[i].expr = e
+		}
+	}
+
+	// Set-returning functions in the select list.
+	if len(coll.srfs) > 0 {
+		base := len(plan.Cols())
+		ps := &LogicalProjectSet{Input: plan, SRFs: coll.srfs}
+		ps.cols = append([]ColMeta{}, plan.Cols()...)
+		offsets := make([]int, len(coll.srfs))
+		for i, s := range coll.srfs {
+			offsets[i] = len(ps.cols) - base
+			for c := 0; c < s.NumCols; c++ {
+				ps.cols = append(ps.cols, ColMeta{Name: s.Name})
+			}
+		}
+		for i := range targets {
+			e, err := replacePH(targets[i].expr, phSRF, func(p *phExpr) Expr {
+				ps.cols[base+offsets[p.idx]+p.col].Typ = p.typ
+				return &ColRef{Idx: base + offsets[p.idx] + p.col, Typ: p.typ, Name: coll.srfs[p.idx].Name}
+			})
+			if err != nil {
+				return nil, err
+			}
+			targets[i].expr = e
+		}
+		for i := range ps.cols {
+			if ps.cols[i].Typ == nil {
+				ps.cols[i].Typ = types.Text
+			}
+		}
+		plan = ps
+	}
+
+	// Projection.
+	proj := &LogicalProject{Input: plan}
+	for _, t := range targets {
+		proj.Exprs = append(proj.Exprs, t.expr)
+		m := t.meta
+		m.Name = t.name
+		m.Typ = t.expr.Type()
+		proj.cols = append(proj.cols, m)
+	}
+	plan = proj
+
+	if isDistinct {
+		if len(distinctOn) > 0 {
+			// DISTINCT ON keeps the first row of each group in ORDER BY order.
+			if len(sortKeys) > 0 {
+				plan = &LogicalSort{Input: plan, Keys: sortKeys}
+			}
+			plan = &LogicalDistinct{Input: plan, On: distinctOn}
+			sortKeys = nil
+		} else {
+			plan = &LogicalDistinct{Input: plan}
+		}
+	}
+	if len(sortKeys) > 0 {
+		plan = &LogicalSort{Input: plan, Keys: sortKeys}
+	}
+	var err error
+	if plan, err = b.bindLimit(st, plan, sc); err != nil {
+		return nil, err
+	}
+	if len(targets) > nTargets {
+		trim := &LogicalProject{Input: plan}
+		for i := 0; i < nTargets; i++ {
+			trim.Exprs = append(trim.Exprs, &ColRef{Idx: i, Typ: proj.cols[i].Typ, Name: names[i]})
+			trim.cols = append(trim.cols, proj.cols[i])
+		}
+		plan = trim
+	}
+	return &selectResult{plan: plan, names: names[:nTargets]}, nil
+}
+
+func isStar(cr *pg_query.ColumnRef) bool {
+	return len(cr.Fields) > 0 && cr.Fields[len(cr.Fields)-1].GetAStar() != nil
+}
+
+func (b *binder) expandStar(cr *pg_query.ColumnRef, sc *scope) ([]target, error) {
+	qual := ""
+	if len(cr.Fields) > 1 {
+		qual = strVal(cr.Fields[len(cr.Fields)-2])
+	}
+	var out []target
+	found := false
+	for _, c := range sc.cols {
+		if qual != "" {
+			if c.table != qual || c.hidden {
+				continue
+			}
+			found = true
+			if !c.star && !c.qualOnly {
+				continue
+			}
+		} else if !c.star {
+			continue
+		}
+		m := c.meta
+		m.Name = c.name
+		out = append(out, target{expr: c.expr, name: c.name, meta: m})
+	}
+	if qual != "" && !found {
+		return nil, pgerr.New(pgerr.UndefinedTable, "missing FROM-clause entry for table \"%s\"", qual)
+	}
+	if qual == "" && len(sc.cols) == 0 {
+		return nil, pgerr.New(pgerr.SyntaxError, "SELECT * with no tables specified is not valid")
+	}
+	return out, nil
+}
+
+// deriveName is PostgreSQL's FigureColname.
+func (b *binder) deriveName(n *pg_query.Node) string {
+	switch x := n.Node.(type) {
+	case *pg_query.Node_ColumnRef:
+		f := x.ColumnRef.Fields
+		if len(f) > 0 {
+			if s := strVal(f[len(f)-1]); s != "" {
+				return s
+			}
+		}
+	case *pg_query.Node_FuncCall:
+		f := x.FuncCall.Funcname
+		return strVal(f[len(f)-1])
+	case *pg_query.Node_TypeCast:
+		if name := b.deriveName(x.TypeCast.Arg); name != "?column?" {
+			return name
+		}
+		tn := x.TypeCast.TypeName.Names
+		name := strVal(tn[len(tn)-1])
+		switch name {
+		case "int4":
+			return "int4"
+		case "bpchar":
+			return "bpchar"
+		}
+		return name
+	case *pg_query.Node_AIndirection:
+		for i := len(x.AIndirection.Indirection) - 1; i >= 0; i-- {
+			if s := strVal(x.AIndirection.Indirection[i]); s != "" {
+				return s
+			}
+		}
+		return b.deriveName(x.AIndirection.Arg)
+	case *pg_query.Node_CaseExpr:
+		return "case"
+	case *pg_query.Node_CoalesceExpr:
+		return "coalesce"
+	case *pg_query.Node_NullIfExpr:
+		return "nullif"
+	case *pg_query.Node_MinMaxExpr:
+		if x.MinMaxExpr.Op == pg_query.MinMaxOp_IS_GREATEST {
+			return "greatest"
+		}
+		return "least"
+	case *pg_query.Node_AArrayExpr:
+		return "array"
+	case *pg_query.Node_RowExpr:
+		return "row"
+	case *pg_query.Node_SubLink:
+		switch x.SubLink.SubLinkType {
+		case pg_query.SubLinkType_EXISTS_SUBLINK:
+			return "exists"
+		case pg_query.SubLinkType_ARRAY_SUBLINK:
+			return "array"
+		case pg_query.SubLinkType_EXPR_SUBLINK:
+			if ss := x.SubLink.Subselect.GetSelectStmt(); ss != nil && len(ss.TargetList) == 1 {
+				rt := ss.TargetList[0].GetResTarget()
+				if rt.Name != "" {
+					return rt.Name
+				}
+				return b.deriveName(rt.Val)
+			}
+		}
+	case *pg_query.Node_SqlvalueFunction:
+		switch x.SqlvalueFunction.Op {
+		case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
+			return "current_date"
+		case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP, pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP_N:
+			return "current_timestamp"
+		case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_USER:
+			return "current_user"
+		case pg_query.SQLValueFunctionOp_SVFOP_SESSION_USER:
+			return "session_user"
+		case pg_query.SQLValueFunctionOp_SVFOP_USER:
+			return "current_user"
+		case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_SCHEMA:
+			return "current_schema"
+		case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_CATALOG:
+			return "current_catalog"
+		case pg_query.SQLValueFunctionOp_SVFOP_LOCALTIME, pg_query.SQLValueFunctionOp_SVFOP_LOCALTIME_N:
+			return "localtime"
+		case pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP, pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N:
+			return "localtimestamp"
+		case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIME, pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIME_N:
+			return "current_time"
+		}
+	case *pg_query.Node_BoolExpr, *pg_query.Node_AExpr, *pg_query.Node_NullTest, *pg_query.Node_BooleanTest:
+	}
+	return "?column?"
+}
+
+// bindGroupItem resolves a GROUP BY item: an ordinal, an input column, an
+// output alias (when no input column has that name), or an expression.
+func (b *binder) bindGroupItem(n *pg_query.Node, sc *scope, targets []target) (Expr, error) {
+	if c := n.GetAConst(); c != nil {
+		if iv, ok := c.Val.(*pg_query.A_Const_Ival); ok {
+			i := int(iv.Ival.Ival)
+			if i < 1 || i > len(targets) {
+				return nil, pgerr.New(pgerr.InvalidColumnReference, "GROUP BY position %d is not in select list", i)
+			}
+			return targets[i-1].expr, nil
+		}
+	}
+	if cr := n.GetColumnRef(); cr != nil && len(cr.Fields) == 1 && !isStar(cr) {
+		name := strVal(cr.Fields[0])
+		if _, found, _ := sc.resolveLocal("", name); !found {
+			for _, t := range targets {
+				if t.name == name {
+					return t.expr, nil
+				}
+			}
+		}
+	}
+	save := sc.noAggReason
+	sc.noAggReason = "GROUP BY"
+	defer func() { sc.noAggReason = save }()
+	e, err := b.bindExpr(n, sc)
+	if err != nil {
+		return nil, err
+	}
+	return b.resolveUnknownParam(e), nil
+}
+
+// remapPostAgg rewrites an expression bound over the aggregation input
+// into one over the aggregation output: grouped expressions and
+// aggregates become column references; any other input column is a
+// grouping error.
+func remapPostAgg(e Expr, groups []Expr, nGroups int) (Expr, error) {
+	keys := make([]string, len(groups))
+	for i, g := range groups {
+		keys[i] = exprKey(g)
+	}
+	var rec func(e Expr) (Expr, error)
+	rec = func(e Expr) (Expr, error) {
+		if e == nil {
+			return nil, nil
+		}
+		if _, isConst := e.(*Const); !isConst {
+			k := exprKey(e)
+			for i, gk := range keys {
+				if gk == k {
+					return &ColRef{Idx: i, Typ: e.Type(), Name: e.String()}, nil
+				}
+			}
+		}
+		switch x := e.(type) {
+		case *phExpr:
+			if x.kind == phAgg {
+				return &ColRef{Idx: nGroups + x.idx, Typ: x.typ}, nil
+			}
+			return x, nil
+		case *ColRef:
+			return nil, pgerr.New(pgerr.GroupingError, "column \"%s\" must appear in the GROUP BY clause or be used in an aggregate function", x.Name)
+		case *SubqueryExpr:
+			if x.Correlated {
+				return nil, pgerr.Unsupported("correlated subqueries in an aggregated select list")
+			}
+		}
+		// Recurse one level: rebuild children through rec.
+		return mapChildren(e, rec)
+	}
+	return rec(e)
+}
+
+// mapChildren applies fn to the direct children of e (top-down rewrites).
+func mapChildren(e Expr, fn func(Expr) (Expr, error)) (Expr, error) {
+	cs := children(e)
+	if len(cs) == 0 {
+		return e, nil
+	}
+	out := make([]Expr, len(cs))
+	for i, c := range cs {
+		var err error
+		if out[i], err = fn(c); err != nil {
+			return nil, err
+		}
+	}
+	return withChildren(e, out), nil
+}
+
+func remapWindow(w *WindowCall, remap func(Expr) (Expr, error)) error {
+	var err error
+	for i := range w.Args {
+		if w.Args[i], err = remap(w.Args[i]); err != nil {
+			return err
+		}
+	}
+	for i := range w.PartitionBy {
+		if w.PartitionBy[i], err = remap(w.PartitionBy[i]); err != nil {
+			return err
+		}
+	}
+	for i := range w.OrderBy {
+		if w.OrderBy[i].Expr, err = remap(w.OrderBy[i].Expr); err != nil {
+			return err
+		}
+	}
+	if w.Filter != nil {
+		if w.Filter, err = remap(w.Filter); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func containsPH(e Expr, kind int) bool {
+	found := false
+	WalkExpr(e, func(x Expr) bool {
+		if p, ok := x.(*phExpr); ok && p.kind == kind {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+func replacePH(e Expr, kind int, fn func(*phExpr) Expr) (Expr, error) {
+	return MapExpr(e, func(x Expr) (Expr, error) {
+		if p, ok := x.(*phExpr); ok && p.kind == kind {
+			return fn(p), nil
+		}
+		return x, nil
+	})
+}
+
+// exprKey is a structural fingerprint used to match expressions (GROUP
+// BY items, ORDER BY items against the select list).
+func exprKey(e Expr) string {
+	k, _ := MapExpr(e, func(x Expr) (Expr, error) {
+		switch c := x.(type) {
+		case *ColRef:
+			return &ColRef{Idx: c.Idx, Typ: c.Typ, Name: "@" + itoa(c.Idx)}, nil
+		case *OuterRef:
+			return &ColRef{Idx: c.Idx, Typ: c.Typ, Name: "^" + itoa(c.Depth) + "@" + itoa(c.Idx)}, nil
+		}
+		return x, nil
+	})
+	if k == nil {
+		return ""
+	}
+	return k.String() + ":" + e.Type().String()
+}
+
+func itoa(i int) string {
+	const digits = "0123456789"
+	if i < 10 && i >= 0 {
+		return digits[i : i+1]
+	}
+	neg := i < 0
+	if neg {
+		i = -i
+	}
+	var buf [20]byte
+	p := len(buf)
+	for i > 0 {
+		p--
+		buf[p] = digits[i%10]
+		i /= 10
+	}
+	if neg {
+		p--
+		buf[p] = '-'
+	}
+	return string(buf[p:])
+}

@@ -1,0 +1,406 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"strconv"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/conflux-db/conflux/sql/pgerr"
+	"github.com/conflux-db/conflux/sql/types"
+)
+
+// ResultColumn describes one output column (RowDescription).
+type ResultColumn struct {
+	Name     string
+	Type     *types.T
+	TableOID uint32
+	AttNum   int16
+}
+
+// Plan is a bound, optimized, executable statement.
+type Plan struct {
+	Root       Physical
+	Columns    []ResultColumn
+	ParamTypes []*types.T
+	// ReturnsRows is false for INSERT/UPDATE/DELETE without RETURNING.
+	ReturnsRows bool
+	// Tag is the command tag's verb: SELECT, INSERT, UPDATE, DELETE, EXPLAIN.
+	Tag string
+	// Explain/Analyze mark EXPLAIN [ANALYZE] of Root.
+	Explain, Analyze bool
+}
+
+// CommandTag formats the tag for a statement that affected rows rows.
+func (p *Plan) CommandTag(rows int64) string {
+	switch p.Tag {
+	case "INSERT":
+		return "INSERT 0 " + strconv.FormatInt(rows, 10)
+	case "EXPLAIN":
+		return "EXPLAIN"
+	}
+	return p.Tag + " " + strconv.FormatInt(rows, 10)
+}
+
+// Explain returns the EXPLAIN text of the plan (without ANALYZE figures).
+func (p *Plan) ExplainText() []string { return ExplainLines(p.Root, nil) }
+
+// Build binds and plans one statement (the Stmt of a RawStmt).
+func Build(ctx context.Context, stmt *pg_query.Node, env Env) (p *Plan, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = nil, pgerr.New(pgerr.InternalError, "planner: internal error: %v", r).WithDetail("%s", debug.Stack())
+		}
+	}()
+	if stmt == nil || stmt.Node == nil {
+		return nil, pgerr.New(pgerr.SyntaxError, "empty statement")
+	}
+	if raw := stmt.GetRawStmt(); raw != nil {
+		stmt = raw.Stmt
+	}
+	b := newBinder(ctx, env)
+	plan := &Plan{}
+	if ex := stmt.GetExplainStmt(); ex != nil {
+		for _, o := range ex.Options {
+			de := o.GetDefElem()
+			switch de.Defname {
+			case "analyze":
+				plan.Analyze = defBool(de)
+			case "verbose", "costs", "buffers", "timing", "summary", "settings", "wal":
+			case "format":
+				if s := de.Arg.GetString_(); s != nil && s.Sval != "text" {
+					return nil, pgerr.Unsupported("EXPLAIN format " + s.Sval)
+				}
+			default:
+				return nil, pgerr.New(pgerr.SyntaxError, "unrecognized EXPLAIN option \"%s\"", de.Defname)
+			}
+		}
+		plan.Explain = true
+		stmt = ex.Query
+	}
+	var l Logical
+	var names []string
+	switch x := stmt.Node.(type) {
+	case *pg_query.Node_SelectStmt:
+		res, err := b.bindSelect(x.SelectStmt, nil)
+		if err != nil {
+			return nil, err
+		}
+		l, names, plan.Tag, plan.ReturnsRows = res.plan, res.names, "SELECT", true
+	case *pg_query.Node_InsertStmt:
+		if l, names, err = b.bindInsert(x.InsertStmt); err != nil {
+			return nil, err
+		}
+		plan.Tag, plan.ReturnsRows = "INSERT", len(x.InsertStmt.ReturningList) > 0
+	case *pg_query.Node_UpdateStmt:
+		if l, names, err = b.bindUpdate(x.UpdateStmt); err != nil {
+			return nil, err
+		}
+		plan.Tag, plan.ReturnsRows = "UPDATE", len(x.UpdateStmt.ReturningList) > 0
+	case *pg_query.Node_DeleteStmt:
+		if l, names, err = b.bindDelete(x.DeleteStmt); err != nil {
+			return nil, err
+		}
+		plan.Tag, plan.ReturnsRows = "DELETE", len(x.DeleteStmt.ReturningList) > 0
+	default:
+		return nil, pgerr.Unsupported("statement " + nodeName(stmt))
+	}
+	root, err := b.physicalize(l)
+	if err != nil {
+		return nil, err
+	}
+	plan.Root = root
+	for i := range b.params {
+		if b.params[i] == nil || b.params[i].Family == types.UnknownFamily {
+			b.params[i] = types.Text
+		}
+	}
+	plan.ParamTypes = b.params
+	if plan.ReturnsRows {
+		for i, c := range l.Cols() {
+			name := c.Name
+			if i < len(names) {
+				name = names[i]
+			}
+			plan.Columns = append(plan.Columns, ResultColumn{Name: name, Type: c.Typ, TableOID: uint32(c.TableID), AttNum: c.AttNum})
+		}
+	}
+	if plan.Explain {
+		plan.Columns = []ResultColumn{{Name: "QUERY PLAN", Type: types.Text}}
+		plan.ReturnsRows = true
+	}
+	return plan, nil
+}
+
+func defBool(de *pg_query.DefElem) bool {
+	if de.Arg == nil {
+		return true
+	}
+	if s := de.Arg.GetString_(); s != nil {
+		return s.Sval == "true" || s.Sval == "on" || s.Sval == "1"
+	}
+	if c := de.Arg.GetAConst(); c != nil {
+		if bv, ok := c.Val.(*pg_query.A_Const_Boolval); ok {
+			return bv.Boolval.Boolval
+		}
+		if iv, ok := c.Val.(*pg_query.A_Const_Ival); ok {
+			return iv.Ival.Ival != 0
+		}
+	}
+	return true
+}
+
+// physicalize applies the rewrite rules and maps a logical tree onto
+// physical operators.
+func (b *binder) physicalize(l Logical) (Physical, error) {
+	return b.phys(l, nil)
+}
+
+// phys converts l; needed (when non-nil) lists the output columns the
+// parent reads, so scans can skip decoding the rest.
+func (b *binder) phys(l Logical, needed []bool) (Physical, error) {
+	switch n := l.(type) {
+	case *LogicalScan:
+		s := *n
+		for i := range s.Filter {
+			s.Filter[i] = foldConstants(s.Filter[i])
+		}
+		if needed != nil {
+			needed = append([]bool(nil), needed...)
+			for _, f := range s.Filter {
+				markCols(f, needed)
+			}
+		}
+		return chooseAccessPath(&s, needed), nil
+	case *LogicalVirtualScan:
+		return &PhysicalVirtualScan{VT: n.VT, cols: n.cols}, nil
+	case *LogicalValues:
+		rows := make([][]Expr, len(n.Rows))
+		for i, r := range n.Rows {
+			rows[i] = make([]Expr, len(r))
+			for j, e := range r {
+				rows[i][j] = foldConstants(e)
+			}
+		}
+		return &PhysicalValues{Rows: rows, cols: n.cols}, nil
+	case *LogicalFilter:
+		pred := foldConstants(n.Pred)
+		pushed := pushFilter(&LogicalFilter{Input: n.Input, Pred: pred})
+		if f, ok := pushed.(*LogicalFilter); ok {
+			var childNeeded []bool
+			if needed != nil {
+				childNeeded = append([]bool(nil), needed...)
+				markCols(f.Pred, childNeeded)
+			}
+			in, err := b.phys(f.Input, childNeeded)
+			if err != nil {
+				return nil, err
+			}
+			return &PhysicalFilter{Input: in, Pred: f.Pred}, nil
+		}
+		return b.phys(pushed, needed)
+	case *LogicalProject:
+		exprs := make([]Expr, len(n.Exprs))
+		childNeeded := make([]bool, len(n.Input.Cols()))
+		for i, e := range n.Exprs {
+			exprs[i] = foldConstants(e)
+			markCols(exprs[i], childNeeded)
+		}
+		in, err := b.phys(n.Input, childNeeded)
+		if err != nil {
+			return nil, err
+		}
+		return &PhysicalProject{Input: in, Exprs: exprs, cols: n.cols}, nil
+	case *LogicalJoin:
+		left, err := b.phys(n.Left, nil)
+		if err != nil {
+			return nil, err
+		}
+		right, err := b.phys(n.Right, nil)
+		if err != nil {
+			return nil, err
+		}
+		on := foldConstants(n.On)
+		if !n.Lateral && on != nil {
+			lk, rk, rest := extractHashKeys(on, len(n.Left.Cols()))
+			if len(lk) > 0 {
+				return &PhysicalHashJoin{Kind: n.Kind, Left: left, Right: right, LeftKeys: lk, RightKeys: rk, Extra: rest}, nil
+			}
+		}
+		return &PhysicalNestedLoopJoin{Kind: n.Kind, Left: left, Right: right, On: on, Lateral: n.Lateral}, nil
+	case *LogicalAggregate:
+		in, err := b.phys(n.Input, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &PhysicalHashAgg{Input: in, GroupBy: n.GroupBy, Aggs: n.Aggs, cols: n.cols}, nil
+	case *LogicalWindow:
+		in, err := b.phys(n.Input, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &PhysicalWindow{Input: in, Calls: n.Calls, cols: n.cols}, nil
+	case *LogicalSort:
+		in, err := b.phys(n.Input, needed)
+		if err != nil {
+			return nil, err
+		}
+		return &PhysicalSort{Input: in, Keys: n.Keys}, nil
+	case *LogicalLimit:
+		in, err := b.phys(n.Input, needed)
+		if err != nil {
+			return nil, err
+		}
+		return &PhysicalLimit{Input: in, Limit: foldConstants(n.Limit), Offset: foldConstants(n.Offset)}, nil
+	case *LogicalDistinct:
+		in, err := b.phys(n.Input, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &PhysicalDistinct{Input: in, On: n.On}, nil
+	case *LogicalSetOp:
+		left, err := b.phys(n.Left, nil)
+		if err != nil {
+			return nil, err
+		}
+		right, err := b.phys(n.Right, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &PhysicalSetOp{Kind: n.Kind, All: n.All, Left: left, Right: right, cols: n.cols}, nil
+	case *LogicalProjectSet:
+		in, err := b.phys(n.Input, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &PhysicalProjectSet{Input: in, SRFs: n.SRFs, Ordinality: n.Ordinality, cols: n.cols}, nil
+	case *LogicalRecursiveCTE:
+		init, err := b.phys(n.Init, nil)
+		if err != nil {
+			return nil, err
+		}
+		rec, err := b.phys(n.Recursive, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &PhysicalRecursiveCTE{ID: n.ID, Init: init, Recursive: rec, UnionAll: n.UnionAll, cols: n.cols}, nil
+	case *LogicalWorkTable:
+		return &PhysicalWorkTable{ID: n.ID, cols: n.cols}, nil
+	case *LogicalInsert:
+		in, err := b.phys(n.Input, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &PhysicalInsert{Table: n.Table, Input: in, OnConflict: n.OnConflict, Returning: n.Returning, cols: n.cols}, nil
+	case *LogicalUpdate:
+		in, err := b.phys(n.Input, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &PhysicalUpdate{Table: n.Table, Input: in, Set: n.Set, Returning: n.Returning, cols: n.cols}, nil
+	case *LogicalDelete:
+		in, err := b.phys(n.Input, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &PhysicalDelete{Table: n.Table, Input: in, Returning: n.Returning, cols: n.cols}, nil
+	}
+	return nil, fmt.Errorf("planner: cannot physicalize %T", l)
+}
+
+func markCols(e Expr, needed []bool) {
+	WalkExpr(e, func(x Expr) bool {
+		if c, ok := x.(*ColRef); ok && c.Idx < len(needed) {
+			needed[c.Idx] = true
+		}
+		if s, ok := x.(*SubqueryExpr); ok && s.Correlated {
+			for i := range needed {
+				needed[i] = true
+			}
+		}
+		return true
+	})
+}
+
+// logicalHasOuterRefs reports whether any expression in the tree reads
+// an enclosing query's row.
+func logicalHasOuterRefs(l Logical) bool {
+	found := false
+	check := func(es ...Expr) {
+		for _, e := range es {
+			WalkExpr(e, func(x Expr) bool {
+				switch x := x.(type) {
+				case *OuterRef:
+					found = true
+				case *SubqueryExpr:
+					if x.Correlated {
+						found = true
+					}
+				}
+				return !found
+			})
+		}
+	}
+	var walk func(l Logical)
+	walk = func(l Logical) {
+		if found || l == nil {
+			return
+		}
+		switch n := l.(type) {
+		case *LogicalScan:
+			check(n.Filter...)
+		case *LogicalValues:
+			for _, r := range n.Rows {
+				check(r...)
+			}
+		case *LogicalFilter:
+			check(n.Pred)
+			walk(n.Input)
+		case *LogicalProject:
+			check(n.Exprs...)
+			walk(n.Input)
+		case *LogicalJoin:
+			check(n.On)
+			walk(n.Left)
+			walk(n.Right)
+		case *LogicalAggregate:
+			check(n.GroupBy...)
+			for _, a := range n.Aggs {
+				check(a.Args...)
+				check(a.Filter)
+			}
+			walk(n.Input)
+		case *LogicalWindow:
+			for _, w := range n.Calls {
+				check(w.Args...)
+				check(w.PartitionBy...)
+			}
+			walk(n.Input)
+		case *LogicalSort:
+			for _, k := range n.Keys {
+				check(k.Expr)
+			}
+			walk(n.Input)
+		case *LogicalLimit:
+			check(n.Limit, n.Offset)
+			walk(n.Input)
+		case *LogicalDistinct:
+			walk(n.Input)
+		case *LogicalSetOp:
+			walk(n.Left)
+			walk(n.Right)
+		case *LogicalProjectSet:
+			for _, s := range n.SRFs {
+				check(s.Args...)
+			}
+			walk(n.Input)
+		case *LogicalRecursiveCTE:
+			walk(n.Init)
+			walk(n.Recursive)
+		}
+	}
+	walk(l)
+	return found
+}

@@ -1,0 +1,21 @@
+// Package planner turns a parsed statement (pg_query's AST) into an
+// executable plan, in the three classic steps:
+//
+//   - The binder resolves names (search_path, pg_catalog, aliases, scopes
+//     for subqueries and LATERAL), infers types following PostgreSQL's
+//     rules (unknown literals and $n parameters take their type from
+//     context) and produces a tree of Logical* nodes whose scalar
+//     expressions are typed and refer to columns by position.
+//   - Small named rewrite rules (rules.go) fold constants, push filters
+//     towards scans and pick access paths: a primary-key point lookup when
+//     WHERE pins every key column, an index scan when it pins a prefix of
+//     a secondary index, a full scan otherwise.
+//   - The physical planner maps the logical tree onto Physical* nodes.
+//     They are plain data: EXPLAIN prints them and the executor builds its
+//     operators from them through the Factory interface declared here, so
+//     the planner never imports the executor (CockroachDB's exec.Factory).
+//
+// A Plan is immutable once built and depends only on the catalog version
+// it was bound against: prepared statements Build once and Run many times
+// with different parameters.
+package planner

@@ -1,0 +1,509 @@
+package rowstore
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/conflux-db/conflux/catalog"
+	"github.com/conflux-db/conflux/sql/pgerr"
+	"github.com/conflux-db/conflux/sql/types"
+	"github.com/conflux-db/conflux/storage/keys"
+	"github.com/conflux-db/conflux/storage/rowenc"
+	"github.com/conflux-db/conflux/txn"
+)
+
+// KV is the part of *txn.Txn the row store uses (tests may substitute it).
+type KV interface {
+	Get(ctx context.Context, key []byte) ([]byte, bool, error)
+	Scan(ctx context.Context, lower, upper []byte, reverse bool) txn.Iterator
+	Put(key, value []byte) error
+	Delete(key []byte) error
+}
+
+var _ KV = (*txn.Txn)(nil)
+
+// rowIDState is process-wide on purpose: row ids must be unique across
+// every session of the process. It is not configuration but a clock.
+var rowIDLast atomic.Int64
+
+// NewRowID returns a unique, roughly time-ordered int8: microseconds since
+// the epoch shifted left by 10 bits, bumped past the last value handed out.
+func NewRowID() int64 {
+	now := time.Now().UnixMicro() << 10
+	for {
+		last := rowIDLast.Load()
+		next := now
+		if next <= last {
+			next = last + 1
+		}
+		if rowIDLast.CompareAndSwap(last, next) {
+			return next
+		}
+	}
+}
+
+// Table is a table descriptor prepared for row encoding. Build one with
+// For and reuse it: it is immutable and safe for concurrent use.
+type Table struct {
+	Desc    *catalog.Table
+	colIDs  []uint32 // stored columns (not dropped), in Columns order
+	colOrd  []int    // ordinal in Desc.Columns of colIDs[i]
+	typs    []*types.T
+	ordByID map[uint32]int
+	pkOrd   []int
+	pkDesc  []bool
+	indexes []index
+}
+
+type index struct {
+	desc *catalog.Index
+	ord  []int
+	dirs []bool
+}
+
+// For prepares t.
+func For(t *catalog.Table) *Table {
+	rt := &Table{Desc: t, ordByID: map[uint32]int{}}
+	for i, c := range t.Columns {
+		rt.ordByID[c.ID] = i
+		if c.Dropped {
+			continue
+		}
+		rt.colIDs = append(rt.colIDs, c.ID)
+		rt.colOrd = append(rt.colOrd, i)
+		rt.typs = append(rt.typs, c.Type)
+	}
+	rt.pkOrd, rt.pkDesc = rt.ords(&t.Primary)
+	for i := range t.Indexes {
+		o, d := rt.ords(&t.Indexes[i])
+		rt.indexes = append(rt.indexes, index{desc: &t.Indexes[i], ord: o, dirs: d})
+	}
+	return rt
+}
+
+func (t *Table) ords(ix *catalog.Index) ([]int, []bool) {
+	ord := make([]int, len(ix.ColumnIDs))
+	dirs := make([]bool, len(ix.ColumnIDs))
+	for i, id := range ix.ColumnIDs {
+		ord[i] = t.ordByID[id]
+		if i < len(ix.Desc) {
+			dirs[i] = ix.Desc[i]
+		}
+	}
+	return ord, dirs
+}
+
+// PrimaryPrefix is the key prefix of the table's rows.
+func (t *Table) PrimaryPrefix() []byte {
+	return keys.IndexPrefix(uint32(t.Desc.ID), uint32(t.Desc.Primary.ID))
+}
+
+// AppendPrimaryKey appends the primary key of row to buf.
+func (t *Table) AppendPrimaryKey(buf []byte, row types.Row) ([]byte, error) {
+	buf = keys.AppendIndexPrefix(buf, uint32(t.Desc.ID), uint32(t.Desc.Primary.ID))
+	var err error
+	for i, o := range t.pkOrd {
+		if buf, err = rowenc.AppendKey(buf, row[o], t.Desc.Columns[o].Type, t.pkDesc[i]); err != nil {
+			return nil, err
+		}
+	}
+	return buf, nil
+}
+
+// AppendKeyValues appends the index prefix plus the given values of the
+// index's leading columns (for spans and point lookups).
+func (t *Table) AppendKeyValues(buf []byte, ix *catalog.Index, vals []types.Datum) ([]byte, error) {
+	buf = keys.AppendIndexPrefix(buf, uint32(t.Desc.ID), uint32(ix.ID))
+	var err error
+	for i, v := range vals {
+		ord := t.ordByID[ix.ColumnIDs[i]]
+		desc := i < len(ix.Desc) && ix.Desc[i]
+		if buf, err = rowenc.AppendKey(buf, v, t.Desc.Columns[ord].Type, desc); err != nil {
+			return nil, err
+		}
+	}
+	return buf, nil
+}
+
+func (t *Table) encodeValue(buf []byte, row types.Row) ([]byte, error) {
+	vals := make([]types.Datum, len(t.colOrd))
+	for i, o := range t.colOrd {
+		vals[i] = row[o]
+	}
+	return rowenc.AppendRow(buf, t.colIDs, vals, t.typs)
+}
+
+// Decoder decodes stored values into full-width rows, skipping the
+// columns not marked needed (they read as NULL).
+type Decoder struct {
+	rd  *rowenc.RowDecoder
+	ord []int
+	tmp []types.Datum
+	n   int
+}
+
+// NewDecoder builds a decoder; needed nil means every column.
+func (t *Table) NewDecoder(needed []bool) *Decoder {
+	var ids []uint32
+	var typs []*types.T
+	var ord []int
+	for i, id := range t.colIDs {
+		o := t.colOrd[i]
+		if needed != nil && o < len(needed) && !needed[o] {
+			continue
+		}
+		ids, typs, ord = append(ids, id), append(typs, t.typs[i]), append(ord, o)
+	}
+	return &Decoder{rd: rowenc.NewRowDecoder(ids, typs), ord: ord, tmp: make([]types.Datum, len(ids)), n: len(t.Desc.Columns)}
+}
+
+// Decode returns a new row decoded from a stored value.
+func (d *Decoder) Decode(value []byte) (types.Row, error) {
+	if err := d.rd.Decode(value, d.tmp); err != nil {
+		return nil, pgerr.New(pgerr.DataCorrupted, "rowstore: %v", err)
+	}
+	row := make(types.Row, d.n)
+	for i := range row {
+		row[i] = types.DNull
+	}
+	for i, o := range d.ord {
+		row[o] = d.tmp[i]
+	}
+	return row, nil
+}
+
+func (t *Table) checkNotNull(row types.Row) error {
+	for i, c := range t.Desc.Columns {
+		if c.NotNull && !c.Dropped && row[i] == types.DNull {
+			return &pgerr.Error{Code: pgerr.NotNullViolation, Table: t.Desc.Name, Column: c.Name,
+				Message: "null value in column \"" + c.Name + "\" of relation \"" + t.Desc.Name + "\" violates not-null constraint",
+				Detail:  "Failing row contains " + t.rowText(row) + "."}
+		}
+	}
+	return nil
+}
+
+func (t *Table) rowText(row types.Row) string {
+	var parts []string
+	for i, c := range t.Desc.Columns {
+		if c.Hidden || c.Dropped {
+			continue
+		}
+		if row[i] == types.DNull {
+			parts = append(parts, "null")
+		} else {
+			parts = append(parts, types.FormatText(row[i], c.Type, nil))
+		}
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+func (t *Table) dupErr(ix *catalog.Index, ord []int, row types.Row) error {
+	var names, vals []string
+	for _, o := range ord {
+		names = append(names, t.Desc.Columns[o].Name)
+		if row[o] == types.DNull {
+			vals = append(vals, "null")
+		} else {
+			vals = append(vals, types.FormatText(row[o], t.Desc.Columns[o].Type, nil))
+		}
+	}
+	return &pgerr.Error{Code: pgerr.UniqueViolation, Table: t.Desc.Name, Constraint: ix.Name,
+		Message: "duplicate key value violates unique constraint \"" + ix.Name + "\"",
+		Detail:  "Key (" + strings.Join(names, ", ") + ")=(" + strings.Join(vals, ", ") + ") already exists."}
+}
+
+// indexEntry returns the key of row's entry in ix and whether uniqueness
+// applies to it (unique index, no NULL key column).
+func (t *Table) indexEntry(ix *index, row types.Row, pk []byte) ([]byte, bool, error) {
+	key := keys.IndexPrefix(uint32(t.Desc.ID), uint32(ix.desc.ID))
+	hasNull := false
+	var err error
+	for i, o := range ix.ord {
+		if row[o] == types.DNull {
+			hasNull = true
+		}
+		if key, err = rowenc.AppendKey(key, row[o], t.Desc.Columns[o].Type, ix.dirs[i]); err != nil {
+			return nil, false, err
+		}
+	}
+	unique := ix.desc.Unique && !hasNull
+	if !unique {
+		// Non-unique entries are made distinct by the primary key (without its prefix).
+		key = append(key, pk[len(t.PrimaryPrefix()):]...)
+	}
+	return key, unique, nil
+}
+
+// ErrConflict wraps a unique violation so INSERT ... ON CONFLICT can
+// tell which index conflicted.
+type ConflictError struct {
+	Err   *pgerr.Error
+	Index *catalog.Index
+	// Key is the primary key of the existing row.
+	Key []byte
+}
+
+func (e *ConflictError) Error() string { return e.Err.Error() }
+func (e *ConflictError) Unwrap() error { return e.Err }
+
+// Insert writes a new row (full width, Desc.Columns order), checking NOT
+// NULL and every unique constraint. A violation is a *ConflictError
+// wrapping the 23505 error.
+func (t *Table) Insert(ctx context.Context, kv KV, row types.Row) error {
+	if err := t.checkNotNull(row); err != nil {
+		return err
+	}
+	pk, err := t.AppendPrimaryKey(nil, row)
+	if err != nil {
+		return err
+	}
+	if _, found, err := kv.Get(ctx, pk); err != nil {
+		return err
+	} else if found {
+		return &ConflictError{Err: t.dupErr(&t.Desc.Primary, t.pkOrd, row).(*pgerr.Error), Index: &t.Desc.Primary, Key: pk}
+	}
+	type put struct{ k, v []byte }
+	puts := make([]put, 0, len(t.indexes))
+	for i := range t.indexes {
+		ix := &t.indexes[i]
+		k, unique, err := t.indexEntry(ix, row, pk)
+		if err != nil {
+			return err
+		}
+		if unique {
+			if v, found, err := kv.Get(ctx, k); err != nil {
+				return err
+			} else if found {
+				return &ConflictError{Err: t.dupErr(ix.desc, ix.ord, row).(*pgerr.Error), Index: ix.desc, Key: append([]byte(nil), v...)}
+			}
+		}
+		puts = append(puts, put{k, pk})
+	}
+	val, err := t.encodeValue(nil, row)
+	if err != nil {
+		return err
+	}
+	if err := kv.Put(pk, val); err != nil {
+		return err
+	}
+	for _, p := range puts {
+		if err := kv.Put(p.k, p.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Delete removes a row and its index entries.
+func (t *Table) Delete(ctx context.Context, kv KV, row types.Row) error {
+	pk, err := t.AppendPrimaryKey(nil, row)
+	if err != nil {
+		return err
+	}
+	for i := range t.indexes {
+		k, _, err := t.indexEntry(&t.indexes[i], row, pk)
+		if err != nil {
+			return err
+		}
+		if err := kv.Delete(k); err != nil {
+			return err
+		}
+	}
+	return kv.Delete(pk)
+}
+
+// Update replaces old with new, maintaining indexes; a changed primary
+// key moves the row.
+func (t *Table) Update(ctx context.Context, kv KV, old, new types.Row) error {
+	if err := t.checkNotNull(new); err != nil {
+		return err
+	}
+	oldPK, err := t.AppendPrimaryKey(nil, old)
+	if err != nil {
+		return err
+	}
+	newPK, err := t.AppendPrimaryKey(nil, new)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(oldPK, newPK) {
+		if err := t.Delete(ctx, kv, old); err != nil {
+			return err
+		}
+		return t.Insert(ctx, kv, new)
+	}
+	for i := range t.indexes {
+		ix := &t.indexes[i]
+		ok, _, err := t.indexEntry(ix, old, oldPK)
+		if err != nil {
+			return err
+		}
+		nk, unique, err := t.indexEntry(ix, new, newPK)
+		if err != nil {
+			return err
+		}
+		if bytes.Equal(ok, nk) {
+			continue
+		}
+		if unique {
+			if v, found, err := kv.Get(ctx, nk); err != nil {
+				return err
+			} else if found {
+				return &ConflictError{Err: t.dupErr(ix.desc, ix.ord, new).(*pgerr.Error), Index: ix.desc, Key: append([]byte(nil), v...)}
+			}
+		}
+		if err := kv.Delete(ok); err != nil {
+			return err
+		}
+		if err := kv.Put(nk, newPK); err != nil {
+			return err
+		}
+	}
+	val, err := t.encodeValue(nil, new)
+	if err != nil {
+		return err
+	}
+	return kv.Put(newPK, val)
+}
+
+// Get reads the row stored under a primary key.
+func (t *Table) Get(ctx context.Context, kv KV, pk []byte, dec *Decoder) (types.Row, bool, error) {
+	v, found, err := kv.Get(ctx, pk)
+	if err != nil || !found {
+		return nil, false, err
+	}
+	row, err := dec.Decode(v)
+	return row, err == nil, err
+}
+
+// Scanner iterates the rows of one index span.
+type Scanner struct {
+	t     *Table
+	kv    KV
+	it    txn.Iterator
+	dec   *Decoder
+	sec   bool
+	err   error
+	ctx   context.Context
+	count int
+}
+
+// Scan iterates rows in index order over [lower, upper) of index ix
+// (bounds are full keys including the index prefix; nil means the whole index).
+func (t *Table) Scan(ctx context.Context, kv KV, ix *catalog.Index, lower, upper []byte, dec *Decoder) *Scanner {
+	prefix := keys.IndexPrefix(uint32(t.Desc.ID), uint32(ix.ID))
+	if lower == nil {
+		lower = prefix
+	}
+	if upper == nil {
+		upper = keys.PrefixEnd(prefix)
+	}
+	return &Scanner{t: t, kv: kv, it: kv.Scan(ctx, lower, upper, false), dec: dec, sec: !ix.Primary && ix.ID != t.Desc.Primary.ID, ctx: ctx}
+}
+
+// Next returns the next row, or nil at the end.
+func (s *Scanner) Next() (types.Row, error) {
+	for s.it.Next() {
+		v := s.it.Value()
+		if s.sec {
+			row, found, err := s.t.Get(s.ctx, s.kv, append([]byte(nil), v...), s.dec)
+			if err != nil {
+				return nil, err
+			}
+			if !found {
+				continue // stale entry; cannot happen with transactional maintenance
+			}
+			return row, nil
+		}
+		return s.dec.Decode(v)
+	}
+	return nil, s.it.Err()
+}
+
+// Close releases the iterator.
+func (s *Scanner) Close() { s.it.Close() }
+
+// Backfill writes the entries of index ix (already in t.Desc.Indexes) for
+// every existing row (CREATE INDEX on a populated table). Unique
+// violations are reported like PostgreSQL's "could not create unique index".
+func Backfill(ctx context.Context, kv KV, table *catalog.Table, ix *catalog.Index) error {
+	t := For(table)
+	var target *index
+	for i := range t.indexes {
+		if t.indexes[i].desc.ID == ix.ID {
+			target = &t.indexes[i]
+		}
+	}
+	if target == nil {
+		o, d := t.ords(ix)
+		target = &index{desc: ix, ord: o, dirs: d}
+	}
+	sc := t.Scan(ctx, kv, &table.Primary, nil, nil, t.NewDecoder(nil))
+	defer sc.Close()
+	n := 0
+	for {
+		row, err := sc.Next()
+		if err != nil {
+			return err
+		}
+		if row == nil {
+			return nil
+		}
+		if n++; n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		pk, err := t.AppendPrimaryKey(nil, row)
+		if err != nil {
+			return err
+		}
+		k, unique, err := t.indexEntry(target, row, pk)
+		if err != nil {
+			return err
+		}
+		if unique {
+			if _, found, err := kv.Get(ctx, k); err != nil {
+				return err
+			} else if found {
+				e := t.dupErr(ix, target.ord, row).(*pgerr.Error)
+				e.Message = "could not create unique index \"" + ix.Name + "\""
+				e.Detail = strings.Replace(e.Detail, "already exists", "is duplicated", 1)
+				return e
+			}
+		}
+		if err := kv.Put(k, pk); err != nil {
+			return err
+		}
+	}
+}
+
+// Truncate deletes every row and index entry of the table.
+func Truncate(ctx context.Context, kv KV, table *catalog.Table) error {
+	prefix := keys.TableSpanPrefix(uint32(table.ID))
+	it := kv.Scan(ctx, prefix, keys.PrefixEnd(prefix), false)
+	var ks [][]byte
+	for it.Next() {
+		ks = append(ks, append([]byte(nil), it.Key()...))
+	}
+	err := it.Err()
+	it.Close()
+	if err != nil {
+		return err
+	}
+	for i, k := range ks {
+		if i%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if err := kv.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,799 @@
+package sql
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/conflux-db/conflux/catalog"
+	"github.com/conflux-db/conflux/sql/parser"
+	"github.com/conflux-db/conflux/sql/pgerr"
+	"github.com/conflux-db/conflux/sql/types"
+)
+
+// COPY FROM STDIN turns each batch of incoming rows into the parameters
+// of one prepared multi-row INSERT, so defaults, constraints, indexes and
+// unique checks behave exactly as for INSERT. COPY TO STDOUT runs the
+// equivalent SELECT and formats its rows.
+
+const copyBatch = 256
+
+type copyOptions struct {
+	binary    bool
+	csv       bool
+	delim     byte
+	null      string
+	header    bool
+	quote     byte
+	escape    byte
+	forceNull bool
+}
+
+func parseCopyOptions(st *pg_query.CopyStmt) (copyOptions, error) {
+	o := copyOptions{delim: '\t', null: `\N`, quote: '"', escape: '"'}
+	delimSet, nullSet, escSet := false, false, false
+	for _, n := range st.Options {
+		de := n.GetDefElem()
+		if de == nil {
+			continue
+		}
+		v := constString(de.Arg)
+		switch de.Defname {
+		case "format":
+			switch strings.ToLower(v) {
+			case "text":
+			case "csv":
+				o.csv = true
+			case "binary":
+				o.binary = true
+			default:
+				return o, pgerr.New(pgerr.InvalidParameterValue, "COPY format \"%s\" not recognized", v)
+			}
+		case "delimiter":
+			if len(v) != 1 {
+				return o, pgerr.New(pgerr.FeatureNotSupported, "COPY delimiter must be a single one-byte character")
+			}
+			o.delim, delimSet = v[0], true
+		case "null":
+			o.null, nullSet = v, true
+		case "header":
+			b, ok := parseBool(v)
+			if de.Arg == nil {
+				b, ok = true, true
+			}
+			if !ok && !strings.EqualFold(v, "match") {
+				return o, pgerr.New(pgerr.SyntaxError, "header requires a Boolean value or \"match\"")
+			}
+			o.header = b || strings.EqualFold(v, "match")
+		case "quote":
+			if len(v) != 1 {
+				return o, pgerr.New(pgerr.FeatureNotSupported, "COPY quote must be a single one-byte character")
+			}
+			o.quote = v[0]
+		case "escape":
+			if len(v) != 1 {
+				return o, pgerr.New(pgerr.FeatureNotSupported, "COPY escape must be a single one-byte character")
+			}
+			o.escape, escSet = v[0], true
+		case "encoding":
+			if _, err := checkEncoding(v); err != nil {
+				return o, err
+			}
+		case "freeze", "force_quote", "force_not_null", "force_null":
+		default:
+			return o, pgerr.New(pgerr.SyntaxError, "option \"%s\" not recognized", de.Defname)
+		}
+	}
+	if o.csv {
+		if !delimSet {
+			o.delim = ','
+		}
+		if !nullSet {
+			o.null = ""
+		}
+		if !escSet {
+			o.escape = o.quote
+		}
+	}
+	return o, nil
+}
+
+// prepareCopy classifies a COPY statement.
+func (s *Session) prepareCopy(st *pg_query.CopyStmt) (StatementKind, error) {
+	if st.IsProgram {
+		return 0, pgerr.New(pgerr.InsufficientPrivilege, "COPY to or from an external program is not supported")
+	}
+	if st.Filename != "" {
+		return 0, pgerr.Unsupported("COPY to or from a server file (use STDIN/STDOUT, e.g. psql's \\copy)")
+	}
+	if _, err := parseCopyOptions(st); err != nil {
+		return 0, err
+	}
+	if o, _ := parseCopyOptions(st); o.binary && (o.csv || o.header) {
+		return 0, pgerr.New(pgerr.SyntaxError, "cannot specify HEADER or CSV in BINARY mode")
+	}
+	if st.IsFrom {
+		if st.Query != nil {
+			return 0, pgerr.New(pgerr.SyntaxError, "COPY FROM does not support a query")
+		}
+		return KindCopyIn, nil
+	}
+	return KindCopyOut, nil
+}
+
+// CopyFormatOf returns the stream format of a COPY statement.
+func (s *Session) CopyFormatOf(p *Prepared) CopyFormat {
+	st := p.ast.GetCopyStmt()
+	if st == nil {
+		return CopyFormat{}
+	}
+	n := len(st.Attlist)
+	if n == 0 && st.Relation != nil {
+		if t, err := s.resolveTable(st.Relation); err == nil {
+			n = len(t.VisibleColumns())
+		}
+	}
+	o, _ := parseCopyOptions(st)
+	return CopyFormat{Columns: n, Binary: o.binary}
+}
+
+// resolveTable finds a table by name in the current catalog.
+func (s *Session) resolveTable(rv *pg_query.RangeVar) (*catalog.Table, error) {
+	cat := s.catalog()
+	schemas := s.searchPath()
+	if rv.Schemaname != "" {
+		schemas = []string{rv.Schemaname}
+	}
+	for _, sn := range schemas {
+		if sc := cat.SchemaByName(sn); sc != nil {
+			if t := cat.TableByName(sc.ID, rv.Relname); t != nil {
+				return t, nil
+			}
+		}
+	}
+	return nil, pgerr.New(pgerr.UndefinedTable, "relation \"%s\" does not exist", qualifiedName(rv))
+}
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// copyTarget resolves the table and column list of a COPY.
+func (s *Session) copyTarget(st *pg_query.CopyStmt) (*catalog.Table, []catalog.Column, error) {
+	t, err := s.resolveTable(st.Relation)
+	if err != nil {
+		return nil, nil, err
+	}
+	if t.Kind != catalog.KindTable && st.IsFrom {
+		return nil, nil, pgerr.New(pgerr.WrongObjectType, "cannot copy to view \"%s\"", t.Name)
+	}
+	if len(st.Attlist) == 0 {
+		return t, t.VisibleColumns(), nil
+	}
+	var cols []catalog.Column
+	for _, name := range stringList(st.Attlist) {
+		c := t.ColumnByName(name)
+		if c == nil || c.Hidden {
+			return nil, nil, pgerr.New(pgerr.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", name, t.Name)
+		}
+		cols = append(cols, *c)
+	}
+	return t, cols, nil
+}
+
+// CopyIn runs COPY ... FROM STDIN, reading the data stream from r.
+func (s *Session) CopyIn(ctx context.Context, p *Prepared, params []types.Datum, r io.Reader) (string, error) {
+	if s.failed {
+		return "", pgerr.New(pgerr.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+	}
+	s.ensureTxn()
+	n, err := s.copyIn(ctx, p.ast.GetCopyStmt(), r)
+	if err != nil {
+		s.abortStatement()
+		return "", canceledError(ctx, err)
+	}
+	if !s.explicit {
+		if err := s.endTxn(true); err != nil {
+			return "", err
+		}
+	}
+	return fmt.Sprintf("COPY %d", n), nil
+}
+
+func (s *Session) copyIn(ctx context.Context, st *pg_query.CopyStmt, r io.Reader) (int64, error) {
+	opts, err := parseCopyOptions(st)
+	if err != nil {
+		return 0, err
+	}
+	t, cols, err := s.copyTarget(st)
+	if err != nil {
+		return 0, err
+	}
+	sc := s.catalog().SchemaByID(t.SchemaID)
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = quoteIdent(c.Name)
+	}
+	insertFor := map[int]*Prepared{}
+	prepare := func(rows int) (*Prepared, error) {
+		if p := insertFor[rows]; p != nil {
+			return p, nil
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "INSERT INTO %s.%s (%s) VALUES ", quoteIdent(sc.Name), quoteIdent(t.Name), strings.Join(names, ", "))
+		param := 1
+		for i := 0; i < rows; i++ {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('(')
+			for j := range cols {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				fmt.Fprintf(&b, "$%d", param)
+				param++
+			}
+			b.WriteByte(')')
+		}
+		stmt, err := parser.ParseOne(b.String())
+		if err != nil {
+			return nil, err
+		}
+		oids := make([]uint32, 0, rows*len(cols))
+		for i := 0; i < rows; i++ {
+			for _, c := range cols {
+				oids = append(oids, c.Type.Oid)
+			}
+		}
+		p, err := s.Prepare(ctx, Statement{SQL: stmt.SQL, ast: stmt.AST}, oids)
+		if err != nil {
+			return nil, err
+		}
+		insertFor[rows] = p
+		return p, nil
+	}
+	tctx := s.typesContext()
+	var batch []types.Datum
+	var total int64
+	rowsInBatch := 0
+	flush := func() error {
+		if rowsInBatch == 0 {
+			return nil
+		}
+		p, err := prepare(rowsInBatch)
+		if err != nil {
+			return err
+		}
+		if _, err := s.runPlanned(ctx, p, batch); err != nil {
+			return err
+		}
+		total += int64(rowsInBatch)
+		batch, rowsInBatch = batch[:0], 0
+		return ctx.Err()
+	}
+	if opts.binary {
+		br := &binaryCopyReader{r: bufio.NewReaderSize(r, 64<<10)}
+		for line := 1; ; line++ {
+			fields, err := br.next(len(cols))
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return 0, copyContext(err, t.Name, line)
+			}
+			for i, f := range fields {
+				if f == nil {
+					batch = append(batch, types.DNull)
+					continue
+				}
+				d, err := types.DecodeBinary(f, cols[i].Type)
+				if err != nil {
+					return 0, copyContext(err, t.Name, line, cols[i].Name, "")
+				}
+				batch = append(batch, d)
+			}
+			rowsInBatch++
+			if rowsInBatch == copyBatch {
+				if err := flush(); err != nil {
+					return 0, err
+				}
+			}
+		}
+		return total + int64(rowsInBatch), flush()
+	}
+	rd := newCopyReader(r, opts)
+	line := 0
+	for {
+		fields, err := rd.next()
+		if err == io.EOF {
+			break
+		}
+		line++
+		if err != nil {
+			return 0, copyContext(err, t.Name, line)
+		}
+		if opts.header && line == 1 {
+			continue
+		}
+		if len(fields) != len(cols) {
+			if len(fields) < len(cols) {
+				return 0, copyContext(pgerr.New("22P04", "missing data for column \"%s\"", cols[len(fields)].Name), t.Name, line)
+			}
+			return 0, copyContext(pgerr.New("22P04", "extra data after last expected column"), t.Name, line)
+		}
+		for i, f := range fields {
+			if f == nil {
+				batch = append(batch, types.DNull)
+				continue
+			}
+			d, err := types.ParseText(*f, cols[i].Type, tctx)
+			if err != nil {
+				pe := pgerr.As(err)
+				return 0, copyContext(pe, t.Name, line, cols[i].Name, *f)
+			}
+			batch = append(batch, d)
+		}
+		rowsInBatch++
+		if rowsInBatch == copyBatch {
+			if err := flush(); err != nil {
+				return 0, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return 0, err
+	}
+	return total, nil
+}
+
+// copyContext adds PostgreSQL's "COPY t, line n" context to an error.
+func copyContext(err error, table string, line int, colAndValue ...string) error {
+	pe := pgerr.As(err)
+	c := *pe
+	ctxt := fmt.Sprintf("COPY %s, line %d", table, line)
+	if len(colAndValue) == 2 && colAndValue[1] == "" {
+		ctxt += ", column " + colAndValue[0]
+	} else if len(colAndValue) == 2 {
+		ctxt += fmt.Sprintf(", column %s: \"%s\"", colAndValue[0], colAndValue[1])
+	}
+	if c.Detail == "" {
+		c.Detail = ctxt
+	}
+	return &c
+}
+
+// copyReader splits the COPY data stream into rows of fields; a nil
+// field is NULL.
+type copyReader struct {
+	r    *bufio.Reader
+	opts copyOptions
+	done bool
+}
+
+func newCopyReader(r io.Reader, opts copyOptions) *copyReader {
+	return &copyReader{r: bufio.NewReaderSize(r, 64<<10), opts: opts}
+}
+
+func (c *copyReader) readLine() (string, error) {
+	line, err := c.r.ReadString('\n')
+	if err == io.EOF && line != "" {
+		err = nil
+	}
+	if err != nil {
+		return "", err
+	}
+	line = strings.TrimSuffix(line, "\n")
+	line = strings.TrimSuffix(line, "\r")
+	return line, nil
+}
+
+func (c *copyReader) next() ([]*string, error) {
+	if c.done {
+		return nil, io.EOF
+	}
+	line, err := c.readLine()
+	if err != nil {
+		return nil, err
+	}
+	if line == `\.` {
+		c.done = true
+		return nil, io.EOF
+	}
+	if c.opts.csv {
+		return c.csvRecord(line)
+	}
+	return c.textRecord(line)
+}
+
+func (c *copyReader) textRecord(line string) ([]*string, error) {
+	var out []*string
+	for _, raw := range strings.Split(line, string(c.opts.delim)) {
+		if raw == c.opts.null {
+			out = append(out, nil)
+			continue
+		}
+		v, err := unescapeCopyText(raw)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, &v)
+	}
+	return out, nil
+}
+
+func unescapeCopyText(s string) (string, error) {
+	if strings.IndexByte(s, '\\') < 0 {
+		return s, nil
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if ch != '\\' || i+1 >= len(s) {
+			b.WriteByte(ch)
+			continue
+		}
+		i++
+		switch e := s[i]; e {
+		case 'b':
+			b.WriteByte('\b')
+		case 'f':
+			b.WriteByte('\f')
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case 't':
+			b.WriteByte('\t')
+		case 'v':
+			b.WriteByte('\v')
+		case 'x':
+			v, n := 0, 0
+			for n < 2 && i+1 < len(s) && isHex(s[i+1]) {
+				i++
+				v = v*16 + hexVal(s[i])
+				n++
+			}
+			if n == 0 {
+				b.WriteByte('x')
+			} else {
+				b.WriteByte(byte(v))
+			}
+		case '0', '1', '2', '3', '4', '5', '6', '7':
+			v := int(e - '0')
+			for n := 1; n < 3 && i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '7'; n++ {
+				i++
+				v = v*8 + int(s[i]-'0')
+			}
+			b.WriteByte(byte(v))
+		default:
+			b.WriteByte(e)
+		}
+	}
+	return b.String(), nil
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func hexVal(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10
+	}
+	return int(c-'A') + 10
+}
+
+// csvRecord parses one CSV record; quoted fields may span lines.
+func (c *copyReader) csvRecord(line string) ([]*string, error) {
+	var out []*string
+	var field strings.Builder
+	quoted, inQuotes, wasQuoted := false, false, false
+	o := c.opts
+	i := 0
+	for {
+		if i >= len(line) {
+			if inQuotes {
+				next, err := c.readLine()
+				if err != nil {
+					return nil, pgerr.New("22P04", "unterminated CSV quoted field")
+				}
+				field.WriteByte('\n')
+				line, i = next, 0
+				continue
+			}
+			break
+		}
+		ch := line[i]
+		switch {
+		case inQuotes && ch == o.escape && i+1 < len(line) && line[i+1] == o.quote:
+			field.WriteByte(o.quote)
+			i += 2
+			continue
+		case inQuotes && ch == o.quote:
+			inQuotes = false
+		case inQuotes && ch == o.escape && o.escape != o.quote && i+1 < len(line) && line[i+1] == o.escape:
+			field.WriteByte(o.escape)
+			i += 2
+			continue
+		case inQuotes:
+			field.WriteByte(ch)
+		case ch == o.quote:
+			inQuotes, quoted, wasQuoted = true, true, true
+		case ch == o.delim:
+			out = append(out, csvField(field.String(), wasQuoted, o))
+			field.Reset()
+			wasQuoted = false
+		default:
+			field.WriteByte(ch)
+		}
+		i++
+	}
+	_ = quoted
+	out = append(out, csvField(field.String(), wasQuoted, o))
+	return out, nil
+}
+
+func csvField(v string, wasQuoted bool, o copyOptions) *string {
+	if !wasQuoted && v == o.null {
+		return nil
+	}
+	return &v
+}
+
+// CopyOut runs COPY ... TO STDOUT, writing the data stream to w.
+func (s *Session) CopyOut(ctx context.Context, p *Prepared, params []types.Datum, w io.Writer) (string, error) {
+	if s.failed {
+		return "", pgerr.New(pgerr.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
+	}
+	s.ensureTxn()
+	n, err := s.copyOut(ctx, p.ast.GetCopyStmt(), w)
+	if err != nil {
+		s.abortStatement()
+		return "", canceledError(ctx, err)
+	}
+	if !s.explicit {
+		if err := s.endTxn(true); err != nil {
+			return "", err
+		}
+	}
+	return fmt.Sprintf("COPY %d", n), nil
+}
+
+func (s *Session) copyOut(ctx context.Context, st *pg_query.CopyStmt, w io.Writer) (int64, error) {
+	opts, err := parseCopyOptions(st)
+	if err != nil {
+		return 0, err
+	}
+	var query *pg_query.Node
+	var header []string
+	if st.Query != nil {
+		query = st.Query
+	} else {
+		t, cols, err := s.copyTarget(st)
+		if err != nil {
+			return 0, err
+		}
+		sc := s.catalog().SchemaByID(t.SchemaID)
+		names := make([]string, len(cols))
+		for i, c := range cols {
+			names[i] = quoteIdent(c.Name)
+		}
+		stmt, err := parser.ParseOne(fmt.Sprintf("SELECT %s FROM %s.%s", strings.Join(names, ", "), quoteIdent(sc.Name), quoteIdent(t.Name)))
+		if err != nil {
+			return 0, err
+		}
+		query = stmt.AST
+	}
+	p, err := s.Prepare(ctx, Statement{ast: query}, nil)
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range p.Columns {
+		header = append(header, c.Name)
+	}
+	cur, err := s.runPlanned(ctx, p, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer cur.Close()
+	bw := bufio.NewWriterSize(w, 64<<10)
+	tctx := s.typesContext()
+	if opts.header && opts.csv {
+		for i, h := range header {
+			if i > 0 {
+				bw.WriteByte(opts.delim)
+			}
+			bw.WriteString(csvQuote(h, opts, false))
+		}
+		bw.WriteByte('\n')
+	}
+	if opts.binary {
+		return writeBinaryCopy(ctx, bw, cur, p.Columns)
+	}
+	var n int64
+	var buf []byte
+	for {
+		row, ok, err := cur.Next(ctx)
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			break
+		}
+		for i, d := range row {
+			if i > 0 {
+				bw.WriteByte(opts.delim)
+			}
+			if d == types.DNull {
+				bw.WriteString(opts.null)
+				continue
+			}
+			buf = types.AppendText(buf[:0], d, p.Columns[i].Type, tctx)
+			if opts.csv {
+				bw.WriteString(csvQuote(string(buf), opts, true))
+			} else {
+				writeCopyText(bw, buf, opts.delim)
+			}
+		}
+		bw.WriteByte('\n')
+		n++
+	}
+	return n, bw.Flush()
+}
+
+func csvQuote(v string, o copyOptions, isValue bool) string {
+	need := v == o.null && isValue || strings.ContainsAny(v, string([]byte{o.delim, o.quote, '\n', '\r'})) || v == `\.`
+	if !need {
+		return v
+	}
+	q := string(o.quote)
+	return q + strings.ReplaceAll(v, q, string(o.escape)+q) + q
+}
+
+func writeCopyText(w *bufio.Writer, v []byte, delim byte) {
+	for _, ch := range v {
+		switch ch {
+		case '\\':
+			w.WriteString(`\\`)
+		case '\n':
+			w.WriteString(`\n`)
+		case '\r':
+			w.WriteString(`\r`)
+		case '\t':
+			if delim == '\t' {
+				w.WriteString(`\t`)
+			} else {
+				w.WriteByte(ch)
+			}
+		default:
+			if ch == delim {
+				w.WriteByte('\\')
+			}
+			w.WriteByte(ch)
+		}
+	}
+}
+
+// binaryCopySignature starts every binary COPY stream.
+const binaryCopySignature = "PGCOPY\n\xff\r\n\x00"
+
+// binaryCopyReader decodes PostgreSQL's binary COPY format (what pgx's
+// CopyFrom sends): a header, then tuples of length-prefixed fields in each
+// type's binary representation, then a -1 trailer.
+type binaryCopyReader struct {
+	r          *bufio.Reader
+	headerDone bool
+	buf        []byte
+}
+
+func (b *binaryCopyReader) readN(n int) ([]byte, error) {
+	if cap(b.buf) < n {
+		b.buf = make([]byte, n)
+	}
+	buf := b.buf[:n]
+	if _, err := io.ReadFull(b.r, buf); err != nil {
+		return nil, err
+	}
+	return buf, nil
+}
+
+func (b *binaryCopyReader) next(ncols int) ([][]byte, error) {
+	bad := func() error { return pgerr.New("22P04", "invalid COPY file header or row format") }
+	if !b.headerDone {
+		h, err := b.readN(len(binaryCopySignature) + 8)
+		if err != nil {
+			if err == io.EOF {
+				return nil, io.EOF
+			}
+			return nil, bad()
+		}
+		if string(h[:len(binaryCopySignature)]) != binaryCopySignature {
+			return nil, pgerr.New("22P04", "COPY file signature not recognized")
+		}
+		ext := binary.BigEndian.Uint32(h[len(binaryCopySignature)+4:])
+		if ext > 1<<20 {
+			return nil, bad()
+		}
+		if _, err := b.readN(int(ext)); err != nil {
+			return nil, bad()
+		}
+		b.headerDone = true
+	}
+	h, err := b.readN(2)
+	if err != nil {
+		if err == io.EOF {
+			return nil, io.EOF
+		}
+		return nil, bad()
+	}
+	n := int16(binary.BigEndian.Uint16(h))
+	if n == -1 {
+		return nil, io.EOF
+	}
+	if int(n) != ncols {
+		return nil, pgerr.New("22P04", "row field count is %d, expected %d", n, ncols)
+	}
+	out := make([][]byte, n)
+	for i := range out {
+		lb, err := b.readN(4)
+		if err != nil {
+			return nil, bad()
+		}
+		l := int32(binary.BigEndian.Uint32(lb))
+		if l == -1 {
+			continue
+		}
+		if l < 0 || l > 1<<30 {
+			return nil, bad()
+		}
+		v, err := b.readN(int(l))
+		if err != nil {
+			return nil, bad()
+		}
+		out[i] = append([]byte{}, v...)
+	}
+	return out, nil
+}
+
+func writeBinaryCopy(ctx context.Context, w *bufio.Writer, cur *Cursor, cols []Column) (int64, error) {
+	w.WriteString(binaryCopySignature)
+	w.Write(make([]byte, 8))
+	var n int64
+	var buf []byte
+	var hdr [4]byte
+	for {
+		row, ok, err := cur.Next(ctx)
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			break
+		}
+		binary.BigEndian.PutUint16(hdr[:2], uint16(len(row)))
+		w.Write(hdr[:2])
+		for i, d := range row {
+			if d == types.DNull {
+				binary.BigEndian.PutUint32(hdr[:], 0xffffffff)
+				w.Write(hdr[:])
+				continue
+			}
+			buf, err = types.AppendBinary(buf[:0], d, cols[i].Type)
+			if err != nil {
+				return 0, err
+			}
+			binary.BigEndian.PutUint32(hdr[:], uint32(len(buf)))
+			w.Write(hdr[:])
+			w.Write(buf)
+		}
+		n++
+	}
+	w.Write([]byte{0xff, 0xff})
+	return n, w.Flush()
+}
