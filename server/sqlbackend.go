@@ -80,12 +80,12 @@ func (s *engineSession) DecodeParam(b []byte, format int16, t *types.T) (types.D
 	if format == 1 {
 		return types.DecodeBinary(b, t)
 	}
-	return types.ParseText(string(b), t, &s.tctx)
+	return s.Session.ParseText(string(b), t)
 }
 
 func (s *engineSession) EncodeValue(buf []byte, d types.Datum, t *types.T, format int16) ([]byte, error) {
 	if format == 1 {
 		return types.AppendBinary(buf, d, t)
 	}
-	return types.AppendText(buf, d, t, &s.tctx), nil
+	return s.Session.AppendText(buf, d, t), nil
 }

@@ -169,3 +169,7 @@ func As(err error) *Error {
 	}
 	return &Error{Code: InternalError, Message: err.Error()}
 }
+
+// SQLState returns the code; drivers and test tools (pgconn-style) look
+// for this method.
+func (e *Error) SQLState() string { return e.Code }
