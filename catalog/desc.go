@@ -88,6 +88,16 @@ type Table struct {
 	Options map[string]string `json:"options,omitempty"`
 	// Comment is COMMENT ON TABLE (pg_description).
 	Comment string `json:"comment,omitempty"`
+	// Checks are the CHECK constraints, enforced on INSERT and UPDATE.
+	Checks []Check `json:"checks,omitempty"`
+}
+
+// Check is a CHECK constraint. Expr is SQL text over the table's column
+// names, re-parsed and bound when a statement writes the table; a row
+// violates it when Expr is false (NULL passes, as in PostgreSQL).
+type Check struct {
+	Name string `json:"name"`
+	Expr string `json:"expr"`
 }
 
 // Sequence backs serial and identity columns and CREATE SEQUENCE.

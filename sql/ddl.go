@@ -180,6 +180,7 @@ func cloneTable(t *catalog.Table) *catalog.Table {
 	c := *t
 	c.Columns = append([]catalog.Column(nil), t.Columns...)
 	c.Indexes = append([]catalog.Index(nil), t.Indexes...)
+	c.Checks = append([]catalog.Check(nil), t.Checks...)
 	c.Primary.ColumnIDs = append([]uint32(nil), t.Primary.ColumnIDs...)
 	c.Primary.Desc = append([]bool(nil), t.Primary.Desc...)
 	if t.Options != nil {
@@ -334,6 +335,10 @@ func (s *Session) createTable(ctx context.Context, st *pg_query.CreateStmt) (*Cu
 				pkCols, pkName = cols, c.Conname
 			case pg_query.ConstrType_CONSTR_UNIQUE:
 				uniques = append(uniques, uniq{c.Conname, cols})
+			case pg_query.ConstrType_CONSTR_CHECK:
+				if err := addCheck(t, c, ""); err != nil {
+					return nil, err
+				}
 			default:
 				return nil, unsupportedConstraint(c)
 			}
@@ -450,6 +455,10 @@ func (s *Session) columnFromDef(ctx context.Context, d *descriptors, t *catalog.
 			pk = c
 		case pg_query.ConstrType_CONSTR_UNIQUE:
 			unique = c
+		case pg_query.ConstrType_CONSTR_CHECK:
+			if err := addCheck(t, c, col.Name); err != nil {
+				return col, nil, nil, err
+			}
 		case pg_query.ConstrType_CONSTR_IDENTITY:
 			if col.Type.Family != types.IntFamily || col.Type.Oid == types.OidOid {
 				return col, nil, nil, pgerr.New(pgerr.InvalidParameterValue, "identity column type must be smallint, integer, or bigint")
@@ -563,3 +572,36 @@ var parseTreeVersion = sync.OnceValue(func() int32 {
 	}
 	return r.Version
 })
+
+// addCheck records a CHECK constraint, named as PostgreSQL names it
+// (<table>_<column>_check or <table>_check, numbered on collision).
+func addCheck(t *catalog.Table, c *pg_query.Constraint, column string) error {
+	expr, err := deparseExpr(c.RawExpr)
+	if err != nil {
+		return err
+	}
+	name := c.Conname
+	if name == "" {
+		base := t.Name + "_check"
+		if column != "" {
+			base = t.Name + "_" + column + "_check"
+		}
+		name = base
+		for i := 1; checkNamed(t, name); i++ {
+			name = fmt.Sprintf("%s%d", base, i)
+		}
+	} else if checkNamed(t, name) {
+		return pgerr.New(pgerr.DuplicateObject, "constraint \"%s\" for relation \"%s\" already exists", name, t.Name)
+	}
+	t.Checks = append(t.Checks, catalog.Check{Name: name, Expr: expr})
+	return nil
+}
+
+func checkNamed(t *catalog.Table, name string) bool {
+	for _, c := range t.Checks {
+		if c.Name == name {
+			return true
+		}
+	}
+	return false
+}

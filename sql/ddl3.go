@@ -282,6 +282,15 @@ func (s *Session) alterTable(ctx context.Context, st *pg_query.AlterTableStmt) (
 					return nil, err
 				}
 				t = nt
+			case pg_query.ConstrType_CONSTR_CHECK:
+				// Existing rows are validated by a full scan through the planner.
+				if err := addCheck(t, con, ""); err != nil {
+					return nil, err
+				}
+				ck := t.Checks[len(t.Checks)-1]
+				if err := s.validateCheck(ctx, t, ck); err != nil {
+					return nil, err
+				}
 			case pg_query.ConstrType_CONSTR_UNIQUE:
 				ids, err := columnIDs(t, stringList(con.Keys))
 				if err != nil {
@@ -304,7 +313,17 @@ func (s *Session) alterTable(ctx context.Context, st *pg_query.AlterTableStmt) (
 			}
 		case pg_query.AlterTableType_AT_DropConstraint:
 			found := false
+			for i, ck := range t.Checks {
+				if ck.Name == cmd.Name {
+					t.Checks = append(t.Checks[:i], t.Checks[i+1:]...)
+					found = true
+					break
+				}
+			}
 			for i, ix := range t.Indexes {
+				if found {
+					break
+				}
 				if ix.Constraint && ix.Name == cmd.Name {
 					if err := s.deleteSpan(ctx, indexPrefix(t, &ix)); err != nil {
 						return nil, err
@@ -362,4 +381,35 @@ func itoa(i int) string { return strconv.Itoa(i) }
 
 func indexPrefix(t *catalog.Table, ix *catalog.Index) []byte {
 	return keys.IndexPrefix(uint32(t.ID), uint32(ix.ID))
+}
+
+// validateCheck fails with 23514 when an existing row violates ck.
+func (s *Session) validateCheck(ctx context.Context, t *catalog.Table, ck catalog.Check) error {
+	sc := s.catalog().SchemaByID(t.SchemaID)
+	if sc == nil {
+		return nil
+	}
+	q := "SELECT 1 FROM " + quoteIdent(sc.Name) + "." + quoteIdent(t.Name) + " WHERE NOT (" + ck.Expr + ") LIMIT 1"
+	st, err := s.Parse(q)
+	if err != nil {
+		return err
+	}
+	p, err := s.Prepare(ctx, st[0], nil)
+	if err != nil {
+		return err
+	}
+	cur, err := s.runPlanned(ctx, p, nil)
+	if err != nil {
+		return err
+	}
+	defer cur.Close()
+	_, found, err := cur.Next(ctx)
+	if err != nil {
+		return err
+	}
+	if found {
+		return &pgerr.Error{Code: pgerr.CheckViolation, Table: t.Name, Constraint: ck.Name,
+			Message: "check constraint \"" + ck.Name + "\" of relation \"" + t.Name + "\" is violated by some row"}
+	}
+	return nil
 }
