@@ -3,7 +3,9 @@ package exec
 import (
 	"bytes"
 	"errors"
+	"strings"
 
+	"github.com/conflux-db/conflux/catalog"
 	"github.com/conflux-db/conflux/planner"
 	"github.com/conflux-db/conflux/rowstore"
 	"github.com/conflux-db/conflux/sql/pgerr"
@@ -34,6 +36,9 @@ func (f *factory) ConstructInsert(n *planner.PhysicalInsert, in planner.ExecNode
 	op := &insertOp{n: n}
 	op.in, op.t = in.(operator), f.table(n.Table)
 	var err error
+	if op.checks, err = f.compileChecks(n.Table, n.Checks); err != nil {
+		return nil, err
+	}
 	if n.Returning != nil {
 		if op.returning, err = f.compileAll(n.Returning); err != nil {
 			return nil, err
@@ -59,9 +64,10 @@ func (f *factory) ConstructInsert(n *planner.PhysicalInsert, in planner.ExecNode
 
 type insertOp struct {
 	dmlBase
-	n     *planner.PhysicalInsert
-	set   []evalFn
-	where evalFn
+	checks *checker
+	n      *planner.PhysicalInsert
+	set    []evalFn
+	where  evalFn
 	// touched guards ON CONFLICT DO UPDATE against affecting a row twice.
 	touched map[string]bool
 }
@@ -83,6 +89,9 @@ func (o *insertOp) next(rc *runCtx) ([]types.Row, error) {
 		var out []types.Row
 		for _, row := range b {
 			row = append(types.Row(nil), row...)
+			if err := o.checks.check(rc, row); err != nil {
+				return nil, err
+			}
 			err := o.t.Insert(rc.ctx, rc.kv, row)
 			var ce *rowstore.ConflictError
 			if err != nil && errors.As(err, &ce) && o.n.OnConflict != nil {
@@ -122,6 +131,9 @@ func (o *insertOp) next(rc *runCtx) ([]types.Row, error) {
 					if newRow[i], err = fn(rc, both); err != nil {
 						return nil, err
 					}
+				}
+				if err := o.checks.check(rc, newRow); err != nil {
+					return nil, err
 				}
 				if err := o.t.Update(rc.ctx, rc.kv, existing, newRow); err != nil {
 					return nil, unwrapConflict(err)
@@ -168,6 +180,9 @@ func (f *factory) ConstructUpdate(n *planner.PhysicalUpdate, in planner.ExecNode
 	op := &updateOp{n: n}
 	op.in, op.t = in.(operator), f.table(n.Table)
 	var err error
+	if op.checks, err = f.compileChecks(n.Table, n.Checks); err != nil {
+		return nil, err
+	}
 	if n.Returning != nil {
 		if op.returning, err = f.compileAll(n.Returning); err != nil {
 			return nil, err
@@ -188,10 +203,11 @@ func (f *factory) ConstructUpdate(n *planner.PhysicalUpdate, in planner.ExecNode
 // (the Halloween problem), then writes each target row once.
 type updateOp struct {
 	dmlBase
-	n    *planner.PhysicalUpdate
-	set  []evalFn
-	rows []types.Row
-	pos  int
+	checks *checker
+	n      *planner.PhysicalUpdate
+	set    []evalFn
+	rows   []types.Row
+	pos    int
 }
 
 func (o *updateOp) open(rc *runCtx) error {
@@ -230,6 +246,9 @@ func (o *updateOp) next(rc *runCtx) ([]types.Row, error) {
 			if newRow[i], err = fn(rc, in); err != nil {
 				return nil, err
 			}
+		}
+		if err := o.checks.check(rc, newRow); err != nil {
+			return nil, err
 		}
 		if err := o.t.Update(rc.ctx, rc.kv, old, newRow); err != nil {
 			return nil, unwrapConflict(err)
@@ -302,3 +321,125 @@ func (o *deleteOp) next(rc *runCtx) ([]types.Row, error) {
 	return out, nil
 }
 func (o *deleteOp) close() {}
+
+// checker enforces a table's NOT NULL and CHECK constraints on a candidate
+// row before it is written, in PostgreSQL's order (ExecConstraints: NOT
+// NULL first, then the checks by name), so a row violating both reports
+// the same error as PostgreSQL.
+type checker struct {
+	t      *catalog.Table
+	names  []string
+	checks []evalFn
+}
+
+func (f *factory) compileChecks(t *catalog.Table, cs []planner.CheckConstraint) (*checker, error) {
+	if len(cs) == 0 {
+		return nil, nil
+	}
+	c := &checker{t: t}
+	for _, cc := range cs {
+		fn, err := f.compile(cc.Expr)
+		if err != nil {
+			return nil, err
+		}
+		c.names = append(c.names, cc.Name)
+		c.checks = append(c.checks, fn)
+	}
+	return c, nil
+}
+
+func (c *checker) check(rc *runCtx, row types.Row) error {
+	if c == nil {
+		return nil
+	}
+	for i, col := range c.t.Columns {
+		if col.NotNull && !col.Dropped && row[i] == types.DNull {
+			return &pgerr.Error{Code: pgerr.NotNullViolation, Table: c.t.Name, Column: col.Name,
+				Message: "null value in column \"" + col.Name + "\" of relation \"" + c.t.Name + "\" violates not-null constraint",
+				Detail:  "Failing row contains " + rowText(c.t, row) + "."}
+		}
+	}
+	for i, fn := range c.checks {
+		d, err := fn(rc, row)
+		if err != nil {
+			return err
+		}
+		if d == types.DNull || d == dTrue {
+			continue
+		}
+		return &pgerr.Error{Code: pgerr.CheckViolation, Table: c.t.Name, Constraint: c.names[i],
+			Message: "new row for relation \"" + c.t.Name + "\" violates check constraint \"" + c.names[i] + "\"",
+			Detail:  "Failing row contains " + rowText(c.t, row) + "."}
+	}
+	return nil
+}
+
+// rowText renders a row like PostgreSQL's "Failing row contains" detail.
+func rowText(t *catalog.Table, row types.Row) string {
+	var sb strings.Builder
+	sb.WriteByte('(')
+	first := true
+	for i, c := range t.Columns {
+		if c.Hidden || c.Dropped {
+			continue
+		}
+		if !first {
+			sb.WriteString(", ")
+		}
+		first = false
+		if row[i] == types.DNull {
+			sb.WriteString("null")
+		} else {
+			sb.WriteString(types.FormatText(row[i], c.Type, nil))
+		}
+	}
+	sb.WriteByte(')')
+	return sb.String()
+}
+
+func (f *factory) ConstructWithDML(n *planner.PhysicalWithDML, children []planner.ExecNode) (planner.ExecNode, error) {
+	op := &withDMLOp{ids: n.IDs}
+	for _, c := range children[:len(children)-1] {
+		op.ctes = append(op.ctes, c.(operator))
+	}
+	op.in = children[len(children)-1].(operator)
+	switch n.Input.(type) {
+	case *planner.PhysicalInsert, *planner.PhysicalUpdate, *planner.PhysicalDelete:
+		return f.wrap(n, &withDMLCountOp{op})
+	}
+	return f.wrap(n, op)
+}
+
+// withDMLOp runs the data-modifying CTEs to completion (exactly once, as
+// PostgreSQL does even when the main query reads none of their rows),
+// parks their RETURNING rows as work tables and then streams its input.
+type withDMLOp struct {
+	ids  []int
+	ctes []operator
+	in   operator
+}
+
+func (o *withDMLOp) open(rc *runCtx) error {
+	for i, c := range o.ctes {
+		rows, err := drain(rc, c)
+		if err != nil {
+			return err
+		}
+		rc.work[o.ids[i]] = rows
+	}
+	return o.in.open(rc)
+}
+
+func (o *withDMLOp) next(rc *runCtx) ([]types.Row, error) { return o.in.next(rc) }
+func (o *withDMLOp) close()                               { o.in.close() }
+
+// withDMLCountOp is a withDMLOp whose main statement is itself DML.
+type withDMLCountOp struct{ *withDMLOp }
+
+// affected reports the main statement's row count for its command tag.
+func (o withDMLCountOp) affected() int64 {
+	if d, ok := o.in.(dmlOp); ok {
+		return d.affected()
+	}
+	return 0
+}

@@ -24,6 +24,9 @@ type Runtime struct {
 	Eval   *builtins.EvalContext
 	// KV overrides Txn for storage access (tests); nil means Txn.
 	KV rowstore.KV
+	// Reuse, when set, keeps compiled point-lookup operators between runs
+	// of the same plan (see Reuse in pointlookup.go); nil builds afresh.
+	Reuse *Reuse
 }
 
 // Result is a running statement: Next yields rows; RowsAffected is the
@@ -52,6 +55,7 @@ type runCtx struct {
 	work   map[int][]types.Row
 	tables map[*catalogKey]*rowstore.Table
 	stats  map[planner.Physical]*opStats
+	reuse  *Reuse // point-lookup operators kept between runs (nil: none)
 }
 
 type catalogKey struct{}
@@ -72,6 +76,7 @@ func Run(ctx context.Context, p *planner.Plan, rt Runtime) (res *Result, err err
 	}()
 	rc := &runCtx{ctx: ctx, params: rt.Params, eval: rt.Eval, work: map[int][]types.Row{}}
 	rc.kv = rt.KV
+	rc.reuse = rt.Reuse
 	if rc.kv == nil && rt.Txn != nil {
 		rc.kv = rt.Txn
 	}

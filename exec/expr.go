@@ -519,6 +519,8 @@ func (f *factory) compile(e planner.Expr) (evalFn, error) {
 			}
 			return arr.Elems[i], nil
 		}, nil
+	case *planner.SliceExpr:
+		return f.compileSlice(x)
 	case *planner.TupleExpr:
 		elems, err := f.compileAll(x.Elems)
 		if err != nil {
@@ -680,3 +682,43 @@ func cmpRow(op planner.CmpOp, v types.Datum, r types.Row) types.Datum {
 }
 
 func isTrue(d types.Datum) bool { return d == dTrue || d == types.DBool(true) }
+
+// compileSlice evaluates arr[lo:hi] like array_get_slice for one
+// dimension: omitted bounds are the array's own, the range is clipped to
+// the array, and the result (possibly empty) starts at index 1.
+func (f *factory) compileSlice(x *planner.SliceExpr) (evalFn, error) {
+	fns, err := f.compileAll([]planner.Expr{x.Arr, x.Lo, x.Hi})
+	if err != nil {
+		return nil, err
+	}
+	return func(rc *runCtx, row types.Row) (types.Datum, error) {
+		var v [3]types.Datum
+		for i, fn := range fns {
+			d, err := fn(rc, row)
+			if err != nil {
+				return nil, err
+			}
+			v[i] = d
+		}
+		if v[0] == types.DNull || (x.HasLo && v[1] == types.DNull) || (x.HasHi && v[2] == types.DNull) {
+			return types.DNull, nil
+		}
+		arr := v[0].(*types.DArray)
+		lb := int64(arr.LowerBound)
+		if lb == 0 {
+			lb = 1
+		}
+		lo, hi := lb, lb+int64(len(arr.Elems))-1
+		if x.HasLo {
+			lo = max(lo, int64(v[1].(types.DInt)))
+		}
+		if x.HasHi {
+			hi = min(hi, int64(v[2].(types.DInt)))
+		}
+		out := &types.DArray{Elem: arr.Elem, LowerBound: 1}
+		if lo <= hi {
+			out.Elems = append([]types.Datum(nil), arr.Elems[lo-lb:hi-lb+1]...)
+		}
+		return out, nil
+	}, nil
+}

@@ -186,11 +186,17 @@ func (s *scanOp) close() {
 }
 
 func (f *factory) ConstructPointLookup(n *planner.PhysicalPointLookup) (planner.ExecNode, error) {
-	filter, err := f.compile(n.Filter)
+	if f.rc.reuse != nil && f.rc.stats == nil {
+		if op := f.rc.reuse.cachedPointLookup(n); op != nil {
+			return op, nil
+		}
+	}
+	residual := residualFilter(n)
+	filter, err := f.compile(residual)
 	if err != nil {
 		return nil, err
 	}
-	op := &pointLookupOp{n: n, filter: filter, hasFilter: n.Filter != nil}
+	op := &pointLookupOp{n: n, filter: filter, hasFilter: residual != nil}
 	for _, k := range n.Keys {
 		fns, err := f.compileAll(k)
 		if err != nil {
@@ -205,6 +211,9 @@ func (f *factory) ConstructPointLookup(n *planner.PhysicalPointLookup) (planner.
 	}
 	op.t = f.table(n.Table)
 	op.dec = op.t.NewDecoder(n.Needed)
+	if f.rc.reuse != nil && f.rc.stats == nil {
+		f.rc.reuse.keep(n, op)
+	}
 	return f.wrap(n, op)
 }
 
@@ -221,6 +230,9 @@ type pointLookupOp struct {
 	done      bool
 	buf       []byte
 	vals      []types.Datum
+	// inUse marks a kept operator (reusable: see Reuse) as part of an
+	// open execution; close makes it available to the next one.
+	inUse, reusable bool
 }
 
 func (p *pointLookupOp) open(*runCtx) error { p.done = false; return nil }
@@ -286,7 +298,10 @@ func (p *pointLookupOp) next(rc *runCtx) ([]types.Row, error) {
 		}
 		return out, nil
 	}
-	seen := map[string]bool{}
+	var seen map[string]bool
+	if len(p.keys) > 1 {
+		seen = map[string]bool{}
+	}
 	for _, k := range p.keys {
 		if cap(p.vals) < len(k) {
 			p.vals = make([]types.Datum, len(k))
@@ -313,7 +328,11 @@ func (p *pointLookupOp) next(rc *runCtx) ([]types.Row, error) {
 	return out, nil
 }
 
-func (p *pointLookupOp) close() {}
+func (p *pointLookupOp) close() {
+	if p.reusable {
+		p.inUse = false
+	}
+}
 
 func (f *factory) ConstructVirtualScan(n *planner.PhysicalVirtualScan) (planner.ExecNode, error) {
 	return f.wrap(n, &virtualOp{vt: n.VT})

@@ -22,7 +22,10 @@ type binder struct {
 	declared  int // number of client-declared parameter types
 	nextWT    int
 	viewDepth int
-	reg       *builtins.Registry
+	// dmlCTEs are the data-modifying WITH queries, run once before the
+	// statement (see LogicalWithDML).
+	dmlCTEs []DMLCTE
+	reg     *builtins.Registry
 }
 
 func newBinder(ctx context.Context, env Env) *binder {
@@ -299,8 +302,20 @@ func (b *binder) bindSetOp(st *pg_query.SelectStmt, sc *scope) (*selectResult, e
 	cols := make([]ColMeta, len(lc))
 	lconv, rconv := false, false
 	lex, rex := make([]Expr, len(lc)), make([]Expr, len(lc))
+	lu, ru := leafUnknownCols(st.Larg, len(lc)), leafUnknownCols(st.Rarg, len(rc))
 	for i := range lc {
-		t, err := commonType([]*types.T{lc[i].Typ, rc[i].Typ}, opName)
+		// A bare literal in a leaf SELECT is still of unknown type when
+		// the set operation resolves its column type (the leaf typed it
+		// text, so the coercion below parses it at run time, failing
+		// like PostgreSQL with 22P02 when it does not fit).
+		ltyp, rtyp := lc[i].Typ, rc[i].Typ
+		if lu[i] {
+			ltyp = types.Unknown
+		}
+		if ru[i] {
+			rtyp = types.Unknown
+		}
+		t, err := commonType([]*types.T{ltyp, rtyp}, opName)
 		if err != nil {
 			return nil, err
 		}
@@ -330,6 +345,28 @@ func (b *binder) bindSetOp(st *pg_query.SelectStmt, sc *scope) (*selectResult, e
 	return &selectResult{plan: &LogicalSetOp{Kind: kind, All: st.All, Left: lp, Right: rp, cols: cols}, names: l.names}, nil
 }
 
+// leafUnknownCols reports, per output column of a set operation's leaf
+// SELECT, whether it is a bare string or NULL literal.
+func leafUnknownCols(st *pg_query.SelectStmt, n int) []bool {
+	out := make([]bool, n)
+	if st == nil || (st.Op != pg_query.SetOperation_SETOP_NONE && st.Op != pg_query.SetOperation_SET_OPERATION_UNDEFINED) ||
+		len(st.ValuesLists) > 0 || len(st.TargetList) != n {
+		return out
+	}
+	for i, tn := range st.TargetList {
+		c := tn.GetResTarget().GetVal().GetAConst()
+		if c == nil {
+			continue
+		}
+		if c.Isnull {
+			out[i] = true
+		} else if _, ok := c.Val.(*pg_query.A_Const_Sval); ok {
+			out[i] = true
+		}
+	}
+	return out
+}
+
 // bindWith registers the CTEs of a WITH clause in sc. Non-recursive CTEs
 // are inlined at each reference (PostgreSQL's default for side-effect
 // free CTEs; results are identical).
@@ -341,10 +378,14 @@ func (b *binder) bindWith(w *pg_query.WithClause, sc *scope) error {
 			continue
 		}
 		q := cte.Ctequery.GetSelectStmt()
-		if q == nil {
-			return pgerr.Unsupported("data-modifying statements in WITH")
-		}
 		def := &cteDef{name: cte.Ctename, colNames: nameList(cte.Aliascolnames)}
+		if q == nil {
+			if err := b.bindDMLCTE(def, cte, sc); err != nil {
+				return err
+			}
+			sc.ctes[cte.Ctename] = def
+			continue
+		}
 		if w.Recursive && (q.Op == pg_query.SetOperation_SETOP_UNION) && b.refersTo(q.Rarg, cte.Ctename) {
 			if err := b.bindRecursiveCTE(def, q, sc); err != nil {
 				return err
@@ -360,6 +401,46 @@ func (b *binder) bindWith(w *pg_query.WithClause, sc *scope) error {
 			}
 		}
 		sc.ctes[cte.Ctename] = def
+	}
+	return nil
+}
+
+// bindDMLCTE binds WITH x AS (INSERT/UPDATE/DELETE ... RETURNING ...):
+// the statement runs exactly once, before the main query, and every
+// reference reads its RETURNING rows from a work table.
+func (b *binder) bindDMLCTE(def *cteDef, cte *pg_query.CommonTableExpr, sc *scope) error {
+	if sc.parent != nil {
+		return pgerr.New(pgerr.FeatureNotSupported, "WITH clause containing a data-modifying statement must be at the top level")
+	}
+	var l Logical
+	var names []string
+	var returning bool
+	var err error
+	switch x := cte.Ctequery.Node.(type) {
+	case *pg_query.Node_InsertStmt:
+		l, names, err = b.bindInsert(x.InsertStmt)
+		returning = len(x.InsertStmt.ReturningList) > 0
+	case *pg_query.Node_UpdateStmt:
+		l, names, err = b.bindUpdate(x.UpdateStmt)
+		returning = len(x.UpdateStmt.ReturningList) > 0
+	case *pg_query.Node_DeleteStmt:
+		l, names, err = b.bindDelete(x.DeleteStmt)
+		returning = len(x.DeleteStmt.ReturningList) > 0
+	default:
+		return pgerr.Unsupported("this statement in WITH")
+	}
+	if err != nil {
+		return err
+	}
+	b.nextWT++
+	id := b.nextWT
+	b.dmlCTEs = append(b.dmlCTEs, DMLCTE{ID: id, Plan: l})
+	def.bind = func() (Logical, []ColMeta, error) {
+		if !returning {
+			return nil, nil, pgerr.New(pgerr.FeatureNotSupported, "WITH query \"%s\" does not have a RETURNING clause", def.name)
+		}
+		cols := renameCols(l.Cols(), names, def.colNames)
+		return &LogicalWorkTable{ID: id, cols: cols}, cols, nil
 	}
 	return nil
 }

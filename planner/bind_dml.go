@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"sort"
+
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/conflux-db/conflux/catalog"
@@ -58,6 +60,30 @@ func (b *binder) defaultExpr(t *catalog.Table, c *catalog.Column) (Expr, error) 
 		return nil, err
 	}
 	return b.assignCoerce(e, t, c)
+}
+
+// bindChecks binds the table's CHECK constraints over a row of the table
+// (positions = column ordinals), in name order as PostgreSQL evaluates them.
+func (b *binder) bindChecks(t *catalog.Table) ([]CheckConstraint, error) {
+	if len(t.Checks) == 0 {
+		return nil, nil
+	}
+	sc := &scope{cols: tableScope(t, t.Name, 0)}
+	out := make([]CheckConstraint, 0, len(t.Checks))
+	for _, c := range t.Checks {
+		res, err := pg_query.Parse("SELECT " + c.Expr)
+		if err != nil || len(res.Stmts) != 1 {
+			return nil, pgerr.New(pgerr.InvalidObjectDefinition, "invalid check constraint \"%s\": %s", c.Name, c.Expr)
+		}
+		rt := res.Stmts[0].Stmt.GetSelectStmt().TargetList[0].GetResTarget()
+		e, err := b.bindPredicate(rt.Val, sc, "CHECK")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, CheckConstraint{Name: c.Name, Expr: e})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
 }
 
 // assignCoerce applies an assignment cast to store e in column c.
@@ -133,8 +159,25 @@ func (b *binder) bindInsert(st *pg_query.InsertStmt) (Logical, []string, error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	if st.Override != pg_query.OverridingKind_OVERRIDING_NOT_SET && st.Override != pg_query.OverridingKind_OVERRIDING_KIND_UNDEFINED {
-		// OVERRIDING SYSTEM/USER VALUE: identity columns accept the given values.
+	// identityOverride reports whether a value given for column c is
+	// replaced by the column default (OVERRIDING USER VALUE), and rejects
+	// values for GENERATED ALWAYS columns unless OVERRIDING SYSTEM VALUE.
+	identityOverride := func(c *catalog.Column) (useDefault bool, err error) {
+		if c.Identity == 0 {
+			return false, nil
+		}
+		switch st.Override {
+		case pg_query.OverridingKind_OVERRIDING_USER_VALUE:
+			return true, nil
+		case pg_query.OverridingKind_OVERRIDING_SYSTEM_VALUE:
+			return false, nil
+		}
+		if c.Identity == 'a' {
+			return false, pgerr.New(sqlstateGeneratedAlways, "cannot insert a non-DEFAULT value into column \"%s\"", c.Name).
+				WithDetail("Column \"%s\" is an identity column defined as GENERATED ALWAYS.", c.Name).
+				WithHint("Use OVERRIDING SYSTEM VALUE to override.")
+		}
+		return false, nil
 	}
 	// Target columns (ordinals into t.Columns).
 	var targets []int
@@ -201,7 +244,13 @@ func (b *binder) bindInsert(st *pg_query.InsertStmt) (Logical, []string, error) 
 			for i := range t.Columns {
 				c := &t.Columns[i]
 				p := posOf[i]
-				if p < 0 || p >= len(items) || items[p].GetSetToDefault() != nil {
+				useDefault := p < 0 || p >= len(items) || items[p].GetSetToDefault() != nil
+				if !useDefault {
+					if useDefault, err = identityOverride(c); err != nil {
+						return nil, nil, err
+					}
+				}
+				if useDefault {
 					if row[i], err = b.defaultExpr(t, c); err != nil {
 						return nil, nil, err
 					}
@@ -232,7 +281,13 @@ func (b *binder) bindInsert(st *pg_query.InsertStmt) (Logical, []string, error) 
 			c := &t.Columns[i]
 			p := posOf[i]
 			var e Expr
-			if p < 0 || p >= len(scols) {
+			useDefault := p < 0 || p >= len(scols)
+			if !useDefault {
+				if useDefault, err = identityOverride(c); err != nil {
+					return nil, nil, err
+				}
+			}
+			if useDefault {
 				if e, err = b.defaultExpr(t, c); err != nil {
 					return nil, nil, err
 				}
@@ -244,6 +299,9 @@ func (b *binder) bindInsert(st *pg_query.InsertStmt) (Logical, []string, error) 
 		input = proj
 	}
 	ins := &LogicalInsert{Table: t, Input: input}
+	if ins.Checks, err = b.bindChecks(t); err != nil {
+		return nil, nil, err
+	}
 	rowScope := &scope{cols: tableScope(t, alias, 0)}
 	if oc := st.OnConflictClause; oc != nil {
 		if ins.OnConflict, err = b.bindOnConflict(t, alias, oc); err != nil {
@@ -428,6 +486,9 @@ func (b *binder) bindUpdate(st *pg_query.UpdateStmt) (Logical, []string, error) 
 		return nil, nil, err
 	}
 	up := &LogicalUpdate{Table: t, Input: input, Set: set}
+	if up.Checks, err = b.bindChecks(t); err != nil {
+		return nil, nil, err
+	}
 	var names []string
 	if len(st.ReturningList) > 0 {
 		if up.Returning, up.cols, names, err = b.bindReturning(st.ReturningList, sc); err != nil {
@@ -476,3 +537,7 @@ func (b *binder) bindDelete(st *pg_query.DeleteStmt) (Logical, []string, error) 
 	}
 	return del, names, nil
 }
+
+// sqlstateGeneratedAlways is generated_always (428C9); pgerr has no
+// constant for it yet.
+const sqlstateGeneratedAlways = "428C9"

@@ -288,6 +288,14 @@ func (b *binder) bindCast(tc *pg_query.TypeCast, sc *scope) (Expr, error) {
 	}
 	at := arg.Type()
 	if c, ok := arg.(*Const); ok && at.Family == types.UnknownFamily {
+		if s, isStr := c.Val.(types.DString); isStr && t.Family == types.StringFamily && t.VarcharLen() >= 0 {
+			// An explicit length coercion truncates: 'abc'::varchar(2) is 'ab'.
+			d, err := types.Cast(s, types.Text, t, nil)
+			if err != nil {
+				return nil, err
+			}
+			return &Const{Val: d, Typ: t}, nil
+		}
 		return b.coerce(c, t, "CAST")
 	}
 	if p, ok := arg.(*Param); ok && at.Family == types.UnknownFamily {
@@ -481,6 +489,11 @@ func (b *binder) bindAExpr(a *pg_query.A_Expr, sc *scope) (Expr, error) {
 // operator resolution (unknown literals take the other side's type).
 func (b *binder) bindCmp(op CmpOp, l, r Expr, name string) (Expr, error) {
 	lt, rt := l.Type(), r.Type()
+	if (lt.Family == types.RecordFamily) != (rt.Family == types.RecordFamily) &&
+		lt.Family != types.UnknownFamily && rt.Family != types.UnknownFamily {
+		return nil, pgerr.New(pgerr.UndefinedFunction, "operator does not exist: %s %s %s", lt.SQLString(), name, rt.SQLString()).
+			WithHint("No operator matches the given name and argument types. You might need to add explicit type casts.")
+	}
 	if lt.Family == types.RecordFamily || rt.Family == types.RecordFamily {
 		return b.bindRowCmp(op, l, r)
 	}
@@ -772,15 +785,39 @@ func (b *binder) bindIndirection(ind *pg_query.A_Indirection, sc *scope) (Expr, 
 		if idx == nil {
 			return nil, pgerr.Unsupported("field selection")
 		}
-		if idx.IsSlice {
-			return nil, pgerr.Unsupported("array slices")
-		}
 		t := e.Type()
 		if t.Family != types.ArrayFamily {
 			if t.Family == types.JSONFamily {
 				return nil, pgerr.Unsupported("jsonb subscripting")
 			}
 			return nil, pgerr.New(pgerr.DatatypeMismatch, "cannot subscript type %s because it does not support subscripting", t.SQLString())
+		}
+		if idx.IsSlice {
+			sl := &SliceExpr{Arr: e, Typ: t}
+			bound := func(n *pg_query.Node) (Expr, bool, error) {
+				if n == nil {
+					return &Const{Val: types.DNull, Typ: types.Int4}, false, nil
+				}
+				x, err := b.bindExpr(n, sc)
+				if err != nil {
+					return nil, false, err
+				}
+				if x, err = b.coerce(x, types.Int4, "subscript"); err != nil {
+					return nil, false, err
+				}
+				if x.Type().Family != types.IntFamily {
+					return nil, false, pgerr.New(pgerr.DatatypeMismatch, "array subscript must have type integer")
+				}
+				return x, true, nil
+			}
+			if sl.Lo, sl.HasLo, err = bound(idx.Lidx); err != nil {
+				return nil, err
+			}
+			if sl.Hi, sl.HasHi, err = bound(idx.Uidx); err != nil {
+				return nil, err
+			}
+			e = sl
+			continue
 		}
 		i, err := b.bindExpr(idx.Uidx, sc)
 		if err != nil {

@@ -15,11 +15,17 @@ import (
 // scope sc receives every visible column.
 func (b *binder) bindFromList(items []*pg_query.Node, sc *scope) (Logical, error) {
 	var plan Logical
+	var seen []refName
 	for _, it := range items {
 		p, cols, err := b.bindFromItem(it, sc, sc.cols)
 		if err != nil {
 			return nil, err
 		}
+		names := fromRefNames(it)
+		if err := checkRefNames(seen, names); err != nil {
+			return nil, err
+		}
+		seen = append(seen, names...)
 		if plan == nil {
 			plan = p
 			sc.cols = cols
@@ -30,6 +36,64 @@ func (b *binder) bindFromList(items []*pg_query.Node, sc *scope) (Logical, error
 		sc.cols = append(sc.cols, shiftCols(cols, len(plan.(*LogicalJoin).Left.Cols()))...)
 	}
 	return plan, nil
+}
+
+// refName is the name a FROM item is known by (its alias, or the
+// relation's own name); schema is set for unaliased relations.
+type refName struct {
+	name, schema string
+	unaliased    bool
+}
+
+// fromRefNames lists the names a FROM item adds to the query level's
+// namespace (a JOIN without an alias exposes both sides).
+func fromRefNames(n *pg_query.Node) []refName {
+	switch x := n.Node.(type) {
+	case *pg_query.Node_RangeVar:
+		if x.RangeVar.Alias != nil {
+			return []refName{{name: x.RangeVar.Alias.Aliasname}}
+		}
+		return []refName{{name: x.RangeVar.Relname, schema: x.RangeVar.Schemaname, unaliased: true}}
+	case *pg_query.Node_RangeSubselect:
+		if x.RangeSubselect.Alias != nil {
+			return []refName{{name: x.RangeSubselect.Alias.Aliasname}}
+		}
+	case *pg_query.Node_RangeFunction:
+		rf := x.RangeFunction
+		if rf.Alias != nil {
+			return []refName{{name: rf.Alias.Aliasname}}
+		}
+		if len(rf.Functions) == 1 && !rf.IsRowsfrom {
+			if l := rf.Functions[0].GetList(); l != nil && len(l.Items) > 0 {
+				if fc := l.Items[0].GetFuncCall(); fc != nil {
+					return []refName{{name: strVal(fc.Funcname[len(fc.Funcname)-1])}}
+				}
+			}
+		}
+	case *pg_query.Node_JoinExpr:
+		if x.JoinExpr.Alias != nil {
+			return []refName{{name: x.JoinExpr.Alias.Aliasname}}
+		}
+		return append(fromRefNames(x.JoinExpr.Larg), fromRefNames(x.JoinExpr.Rarg)...)
+	}
+	return nil
+}
+
+// checkRefNames is checkNameSpaceConflicts: two items of one level may not
+// share a name, except unaliased relations from different schemas.
+func checkRefNames(a, b []refName) error {
+	for _, x := range a {
+		for _, y := range b {
+			if x.name != y.name {
+				continue
+			}
+			if x.unaliased && y.unaliased && x.schema != y.schema {
+				continue
+			}
+			return pgerr.New(pgerr.DuplicateAlias, "table name \"%s\" specified more than once", x.name)
+		}
+	}
+	return nil
 }
 
 func isLateral(n *pg_query.Node) bool {
@@ -258,6 +322,9 @@ func (b *binder) bindJoin(j *pg_query.JoinExpr, sc *scope, left []scopeCol) (Log
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := checkRefNames(fromRefNames(j.Larg), fromRefNames(j.Rarg)); err != nil {
+		return nil, nil, err
+	}
 	var kind JoinKind
 	switch j.Jointype {
 	case pg_query.JoinType_JOIN_INNER:
@@ -459,6 +526,8 @@ func (b *binder) bindRangeFunction(rf *pg_query.RangeFunction, sc *scope, left [
 		cname := name
 		if srf.Overload != nil && len(srf.Overload.GenCols) > 0 {
 			cname = srf.Overload.GenCols[i].Name
+		} else if srf.Overload != nil && srf.Overload.OutName != "" {
+			cname = srf.Overload.OutName
 		} else if len(colTypes) == 1 && rf.Alias != nil {
 			cname = alias
 		}

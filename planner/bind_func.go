@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"strings"
+
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/conflux-db/conflux/sql/builtins"
@@ -47,7 +49,7 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, sc *scope) (Expr, error) {
 	var args []Expr
 	if !fc.AggStar {
 		var err error
-		if args, err = b.bindExprs(fc.Args, sc); err != nil {
+		if args, err = b.bindFuncArgs(name, fn, fc.Args, sc); err != nil {
 			return nil, err
 		}
 	}
@@ -87,9 +89,9 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, sc *scope) (Expr, error) {
 			return nil, pgerr.New(pgerr.WindowingError, "window functions are not allowed in %s", where)
 		}
 		w := &WindowCall{Name: name, Func: f, Overload: ov, Args: args, ArgTypes: argTypes, Typ: ret}
-		wd := fc.Over
-		if wd.Refname != "" || wd.Name != "" && len(wd.PartitionClause) == 0 && len(wd.OrderClause) == 0 && wd.FrameOptions == 0 {
-			return nil, pgerr.Unsupported("named windows")
+		wd, err := mergeWindowDef(fc.Over, coll.windowDefs)
+		if err != nil {
+			return nil, err
 		}
 		if w.PartitionBy, err = b.bindExprs(wd.PartitionClause, sc); err != nil {
 			return nil, err
@@ -256,4 +258,126 @@ func (b *binder) bindSubLink(sl *pg_query.SubLink, sc *scope) (Expr, error) {
 		return nil, pgerr.Unsupported("this kind of subquery")
 	}
 	return sq, nil
+}
+
+// frameOptionNonDefault is FRAMEOPTION_NONDEFAULT: the frame was written out.
+const frameOptionNonDefault = 0x00001
+
+// mergeWindowDef resolves a window reference against the WINDOW clause
+// (transformWindowFuncCall / transformWindowDefinitions): OVER w uses w as
+// is; OVER (w ORDER BY ...) copies w's PARTITION BY and may add ORDER BY
+// and a frame, but may not override what w already has.
+func mergeWindowDef(wd *pg_query.WindowDef, defs map[string]*pg_query.WindowDef) (*pg_query.WindowDef, error) {
+	name := wd.Refname
+	byName := false
+	if name == "" && wd.Name != "" {
+		name, byName = wd.Name, true
+	}
+	if name == "" {
+		return wd, nil
+	}
+	ref, ok := defs[name]
+	if !ok {
+		return nil, pgerr.New(pgerr.UndefinedObject, "window \"%s\" does not exist", name)
+	}
+	if byName {
+		return ref, nil
+	}
+	if len(wd.PartitionClause) > 0 {
+		return nil, pgerr.New(pgerr.WindowingError, "cannot override PARTITION BY clause of window \"%s\"", name)
+	}
+	if len(ref.OrderClause) > 0 && len(wd.OrderClause) > 0 {
+		return nil, pgerr.New(pgerr.WindowingError, "cannot override ORDER BY clause of window \"%s\"", name)
+	}
+	if ref.FrameOptions&frameOptionNonDefault != 0 {
+		return nil, pgerr.New(pgerr.WindowingError, "cannot copy window \"%s\" because it has a frame clause", name).
+			WithHint("Omit the parentheses in this OVER clause.")
+	}
+	out := &pg_query.WindowDef{
+		PartitionClause: ref.PartitionClause,
+		OrderClause:     ref.OrderClause,
+		FrameOptions:    wd.FrameOptions,
+		StartOffset:     wd.StartOffset,
+		EndOffset:       wd.EndOffset,
+	}
+	if len(wd.OrderClause) > 0 {
+		out.OrderClause = wd.OrderClause
+	}
+	return out, nil
+}
+
+// bindFuncArgs binds a call's arguments. Named arguments (days => 3) are
+// placed by the parameter names of an overload that declares them, and
+// the parameters left out take their defaults, so resolution then sees
+// an ordinary positional call.
+func (b *binder) bindFuncArgs(name string, fn *builtins.Func, list []*pg_query.Node, sc *scope) ([]Expr, error) {
+	var positional []Expr
+	var names []string
+	var named []Expr
+	for _, n := range list {
+		if na := n.GetNamedArgExpr(); na != nil {
+			e, err := b.bindExpr(na.Arg, sc)
+			if err != nil {
+				return nil, err
+			}
+			for _, prev := range names {
+				if prev == na.Name {
+					return nil, pgerr.New(pgerr.SyntaxError, "argument name \"%s\" used more than once", na.Name)
+				}
+			}
+			names, named = append(names, na.Name), append(named, e)
+			continue
+		}
+		if len(named) > 0 {
+			return nil, pgerr.New(pgerr.SyntaxError, "positional argument cannot follow named argument")
+		}
+		e, err := b.bindExpr(n, sc)
+		if err != nil {
+			return nil, err
+		}
+		positional = append(positional, e)
+	}
+	if len(named) == 0 {
+		return positional, nil
+	}
+	if fn != nil {
+	overloads:
+		for _, ov := range fn.Overloads {
+			if len(ov.ArgNames) < len(positional)+len(named) {
+				continue
+			}
+			out := make([]Expr, len(ov.ArgNames))
+			copy(out, positional)
+			for i, nm := range names {
+				idx := -1
+				for j, an := range ov.ArgNames {
+					if an == nm {
+						idx = j
+					}
+				}
+				if idx < len(positional) || out[idx] != nil {
+					continue overloads
+				}
+				out[idx] = named[i]
+			}
+			for i := range out {
+				if out[i] == nil {
+					if i >= len(ov.ArgDefaults) || ov.ArgDefaults[i] == nil {
+						continue overloads
+					}
+					out[i] = &Const{Val: ov.ArgDefaults[i], Typ: ov.Args[i]}
+				}
+			}
+			return out, nil
+		}
+	}
+	var sig []string
+	for _, e := range positional {
+		sig = append(sig, e.Type().SQLString())
+	}
+	for i, e := range named {
+		sig = append(sig, names[i]+" => "+e.Type().SQLString())
+	}
+	return nil, pgerr.New(pgerr.UndefinedFunction, "function %s(%s) does not exist", name, strings.Join(sig, ", ")).
+		WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
 }

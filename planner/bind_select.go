@@ -37,6 +37,24 @@ func (b *binder) bindSimpleSelect(st *pg_query.SelectStmt, sc *scope) (*selectRe
 	}
 
 	coll := &collector{}
+	for _, w := range st.WindowClause {
+		wd := w.GetWindowDef()
+		if coll.windowDefs == nil {
+			coll.windowDefs = map[string]*pg_query.WindowDef{}
+		}
+		if _, dup := coll.windowDefs[wd.Name]; dup {
+			return nil, pgerr.New(pgerr.WindowingError, "window \"%s\" is already defined", wd.Name)
+		}
+		if wd.Refname != "" {
+			m, err := mergeWindowDef(wd, coll.windowDefs)
+			if err != nil {
+				return nil, err
+			}
+			m.Name = wd.Name
+			wd = m
+		}
+		coll.windowDefs[wd.Name] = wd
+	}
 	sc.coll = coll
 	defer func() { sc.coll = nil }()
 
@@ -113,14 +131,6 @@ func (b *binder) bindSimpleSelect(st *pg_query.SelectStmt, sc *scope) (*selectRe
 		having = e
 	}
 
-	// Named windows.
-	windows := map[string]*pg_query.WindowDef{}
-	for _, w := range st.WindowClause {
-		wd := w.GetWindowDef()
-		windows[wd.Name] = wd
-	}
-	_ = windows
-
 	// ORDER BY: output aliases and ordinals first, then input expressions.
 	var sortKeys []SortKey
 	nTargets := len(targets)
@@ -147,7 +157,7 @@ func (b *binder) bindSimpleSelect(st *pg_query.SelectStmt, sc *scope) (*selectRe
 				}
 			}
 			if idx < 0 {
-				if len(st.DistinctClause) > 0 {
+				if len(st.DistinctClause) == 1 && st.DistinctClause[0].Node == nil {
 					return nil, pgerr.New(pgerr.InvalidColumnReference, "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
 				}
 				idx = len(targets)
@@ -186,9 +196,21 @@ func (b *binder) bindSimpleSelect(st *pg_query.SelectStmt, sc *scope) (*selectRe
 			}
 			distinctOn = append(distinctOn, &ColRef{Idx: idx, Typ: targets[idx].expr.Type()})
 		}
-		// DISTINCT ON expressions must match the leftmost ORDER BY items.
-		for i := 0; i < len(sortKeys) && i < len(distinctOn); i++ {
-			_ = i
+		// DISTINCT ON expressions must match the leftmost ORDER BY items
+		// (in any order); later ORDER BY items pick the row kept.
+		on := map[int]bool{}
+		for _, d := range distinctOn {
+			on[d.(*ColRef).Idx] = true
+		}
+		skipped := false
+		for _, k := range sortKeys {
+			if cr, ok := k.Expr.(*ColRef); ok && on[cr.Idx] {
+				if skipped {
+					return nil, pgerr.New(pgerr.InvalidColumnReference, "SELECT DISTINCT ON expressions must match initial ORDER BY expressions")
+				}
+			} else {
+				skipped = true
+			}
 		}
 	}
 
@@ -365,93 +387,113 @@ func (b *binder) expandStar(cr *pg_query.ColumnRef, sc *scope) ([]target, error)
 
 // deriveName is PostgreSQL's FigureColname.
 func (b *binder) deriveName(n *pg_query.Node) string {
+	if name, strength := b.figureName(n); strength > 0 {
+		return name
+	}
+	return "?column?"
+}
+
+// figureName is FigureColnameInternal: a name and its strength (2 = a
+// real name, 1 = a fallback such as a cast's type name, 0 = none), so an
+// outer cast's type name replaces an inner one but not a column name.
+func (b *binder) figureName(n *pg_query.Node) (string, int) {
+	if n == nil {
+		return "", 0
+	}
 	switch x := n.Node.(type) {
 	case *pg_query.Node_ColumnRef:
 		f := x.ColumnRef.Fields
 		if len(f) > 0 {
 			if s := strVal(f[len(f)-1]); s != "" {
-				return s
+				return s, 2
 			}
 		}
 	case *pg_query.Node_FuncCall:
 		f := x.FuncCall.Funcname
-		return strVal(f[len(f)-1])
+		return strVal(f[len(f)-1]), 2
 	case *pg_query.Node_TypeCast:
-		if name := b.deriveName(x.TypeCast.Arg); name != "?column?" {
-			return name
+		name, strength := b.figureName(x.TypeCast.Arg)
+		if strength <= 1 && x.TypeCast.TypeName != nil {
+			tn := x.TypeCast.TypeName.Names
+			if len(tn) > 0 {
+				return strVal(tn[len(tn)-1]), 1
+			}
 		}
-		tn := x.TypeCast.TypeName.Names
-		name := strVal(tn[len(tn)-1])
-		switch name {
-		case "int4":
-			return "int4"
-		case "bpchar":
-			return "bpchar"
-		}
-		return name
+		return name, strength
+	case *pg_query.Node_CollateClause:
+		return b.figureName(x.CollateClause.Arg)
+	case *pg_query.Node_GroupingFunc:
+		return "grouping", 2
 	case *pg_query.Node_AIndirection:
 		for i := len(x.AIndirection.Indirection) - 1; i >= 0; i-- {
 			if s := strVal(x.AIndirection.Indirection[i]); s != "" {
-				return s
+				return s, 2
 			}
 		}
-		return b.deriveName(x.AIndirection.Arg)
+		return b.figureName(x.AIndirection.Arg)
 	case *pg_query.Node_CaseExpr:
-		return "case"
+		name, strength := b.figureName(x.CaseExpr.Defresult)
+		if strength <= 1 {
+			return "case", 1
+		}
+		return name, strength
 	case *pg_query.Node_CoalesceExpr:
-		return "coalesce"
+		return "coalesce", 2
 	case *pg_query.Node_NullIfExpr:
-		return "nullif"
+		return "nullif", 2
 	case *pg_query.Node_MinMaxExpr:
 		if x.MinMaxExpr.Op == pg_query.MinMaxOp_IS_GREATEST {
-			return "greatest"
+			return "greatest", 2
 		}
-		return "least"
+		return "least", 2
 	case *pg_query.Node_AArrayExpr:
-		return "array"
+		return "array", 2
 	case *pg_query.Node_RowExpr:
-		return "row"
+		return "row", 2
 	case *pg_query.Node_SubLink:
 		switch x.SubLink.SubLinkType {
 		case pg_query.SubLinkType_EXISTS_SUBLINK:
-			return "exists"
+			return "exists", 2
 		case pg_query.SubLinkType_ARRAY_SUBLINK:
-			return "array"
+			return "array", 2
 		case pg_query.SubLinkType_EXPR_SUBLINK:
 			if ss := x.SubLink.Subselect.GetSelectStmt(); ss != nil && len(ss.TargetList) == 1 {
 				rt := ss.TargetList[0].GetResTarget()
 				if rt.Name != "" {
-					return rt.Name
+					return rt.Name, 2
 				}
-				return b.deriveName(rt.Val)
+				return b.deriveName(rt.Val), 2
 			}
 		}
 	case *pg_query.Node_SqlvalueFunction:
 		switch x.SqlvalueFunction.Op {
 		case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
-			return "current_date"
+			return "current_date", 2
 		case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP, pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP_N:
-			return "current_timestamp"
+			return "current_timestamp", 2
 		case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_USER:
-			return "current_user"
+			return "current_user", 2
 		case pg_query.SQLValueFunctionOp_SVFOP_SESSION_USER:
-			return "session_user"
+			return "session_user", 2
 		case pg_query.SQLValueFunctionOp_SVFOP_USER:
-			return "current_user"
+			return "current_user", 2
 		case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_SCHEMA:
-			return "current_schema"
+			return "current_schema", 2
 		case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_CATALOG:
-			return "current_catalog"
+			return "current_catalog", 2
 		case pg_query.SQLValueFunctionOp_SVFOP_LOCALTIME, pg_query.SQLValueFunctionOp_SVFOP_LOCALTIME_N:
-			return "localtime"
+			return "localtime", 2
 		case pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP, pg_query.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N:
-			return "localtimestamp"
+			return "localtimestamp", 2
 		case pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIME, pg_query.SQLValueFunctionOp_SVFOP_CURRENT_TIME_N:
-			return "current_time"
+			return "current_time", 2
 		}
-	case *pg_query.Node_BoolExpr, *pg_query.Node_AExpr, *pg_query.Node_NullTest, *pg_query.Node_BooleanTest:
+	case *pg_query.Node_AExpr:
+		if x.AExpr.Kind == pg_query.A_Expr_Kind_AEXPR_NULLIF {
+			return "nullif", 2
+		}
 	}
-	return "?column?"
+	return "", 0
 }
 
 // bindGroupItem resolves a GROUP BY item: an ordinal, an input column, an

@@ -107,6 +107,9 @@ func Build(ctx context.Context, stmt *pg_query.Node, env Env) (p *Plan, err erro
 	default:
 		return nil, pgerr.Unsupported("statement " + nodeName(stmt))
 	}
+	if len(b.dmlCTEs) > 0 {
+		l = &LogicalWithDML{CTEs: b.dmlCTEs, Input: l}
+	}
 	root, err := b.physicalize(l)
 	if err != nil {
 		return nil, err
@@ -288,18 +291,33 @@ func (b *binder) phys(l Logical, needed []bool) (Physical, error) {
 		return &PhysicalRecursiveCTE{ID: n.ID, Init: init, Recursive: rec, UnionAll: n.UnionAll, cols: n.cols}, nil
 	case *LogicalWorkTable:
 		return &PhysicalWorkTable{ID: n.ID, cols: n.cols}, nil
+	case *LogicalWithDML:
+		out := &PhysicalWithDML{}
+		for _, c := range n.CTEs {
+			p, err := b.phys(c.Plan, nil)
+			if err != nil {
+				return nil, err
+			}
+			out.IDs, out.CTEs = append(out.IDs, c.ID), append(out.CTEs, p)
+		}
+		in, err := b.phys(n.Input, needed)
+		if err != nil {
+			return nil, err
+		}
+		out.Input = in
+		return out, nil
 	case *LogicalInsert:
 		in, err := b.phys(n.Input, nil)
 		if err != nil {
 			return nil, err
 		}
-		return &PhysicalInsert{Table: n.Table, Input: in, OnConflict: n.OnConflict, Returning: n.Returning, cols: n.cols}, nil
+		return &PhysicalInsert{Table: n.Table, Input: in, OnConflict: n.OnConflict, Returning: n.Returning, Checks: n.Checks, cols: n.cols}, nil
 	case *LogicalUpdate:
 		in, err := b.phys(n.Input, nil)
 		if err != nil {
 			return nil, err
 		}
-		return &PhysicalUpdate{Table: n.Table, Input: in, Set: n.Set, Returning: n.Returning, cols: n.cols}, nil
+		return &PhysicalUpdate{Table: n.Table, Input: in, Set: n.Set, Returning: n.Returning, Checks: n.Checks, cols: n.cols}, nil
 	case *LogicalDelete:
 		in, err := b.phys(n.Input, nil)
 		if err != nil {

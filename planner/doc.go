@@ -15,6 +15,12 @@
 //     operators from them through the Factory interface declared here, so
 //     the planner never imports the executor (CockroachDB's exec.Factory).
 //
+// DML plans carry the table's CHECK constraints bound over the new row
+// (the executor evaluates them after defaults and assignment casts).
+// Data-modifying WITH queries are planned once and run to completion
+// before the main statement, which reads their RETURNING rows as work
+// tables; unlike PostgreSQL, the main query therefore sees their effects.
+//
 // A Plan is immutable once built and depends only on the catalog version
 // it was bound against: prepared statements Build once and Run many times
 // with different parameters.

@@ -213,6 +213,21 @@ type LogicalWorkTable struct {
 	cols []ColMeta
 }
 
+// LogicalWithDML runs the data-modifying WITH queries to completion, each
+// into the work table its ID names, and then Input (which reads them
+// through LogicalWorkTable). Running them first means the main query
+// sees their effects, where PostgreSQL's main query would not.
+type LogicalWithDML struct {
+	CTEs  []DMLCTE
+	Input Logical
+}
+
+// DMLCTE is one data-modifying WITH query.
+type DMLCTE struct {
+	ID   int
+	Plan Logical
+}
+
 // LogicalInsert inserts Input's rows (one column per table column, in
 // table.Columns order) into Table.
 type LogicalInsert struct {
@@ -220,7 +235,16 @@ type LogicalInsert struct {
 	Input      Logical
 	OnConflict *OnConflict
 	Returning  []Expr // over the inserted row (table column order)
-	cols       []ColMeta
+	// Checks are the table's CHECK constraints, bound over the new row.
+	Checks []CheckConstraint
+	cols   []ColMeta
+}
+
+// CheckConstraint is a bound CHECK constraint: Expr reads the candidate
+// row (positions = table column ordinals); false fails, NULL passes.
+type CheckConstraint struct {
+	Name string
+	Expr Expr
 }
 
 // OnConflict is ON CONFLICT (cols) DO NOTHING / DO UPDATE.
@@ -242,6 +266,7 @@ type LogicalUpdate struct {
 	Input     Logical
 	Set       []Expr
 	Returning []Expr // over the new row
+	Checks    []CheckConstraint
 	cols      []ColMeta
 }
 
@@ -255,6 +280,7 @@ type LogicalDelete struct {
 }
 
 func (n *LogicalScan) Cols() []ColMeta        { return n.cols }
+func (n *LogicalWithDML) Cols() []ColMeta     { return n.Input.Cols() }
 func (n *LogicalVirtualScan) Cols() []ColMeta { return n.cols }
 func (n *LogicalValues) Cols() []ColMeta      { return n.cols }
 func (n *LogicalFilter) Cols() []ColMeta      { return n.Input.Cols() }

@@ -151,11 +151,20 @@ type PhysicalWorkTable struct {
 	cols []ColMeta
 }
 
+// PhysicalWithDML runs each CTE plan to completion, storing its rows as
+// work table ID, then runs Input.
+type PhysicalWithDML struct {
+	IDs   []int
+	CTEs  []Physical
+	Input Physical
+}
+
 type PhysicalInsert struct {
 	Table      *catalog.Table
 	Input      Physical
 	OnConflict *OnConflict
 	Returning  []Expr
+	Checks     []CheckConstraint
 	cols       []ColMeta
 }
 
@@ -164,6 +173,7 @@ type PhysicalUpdate struct {
 	Input     Physical
 	Set       []Expr
 	Returning []Expr
+	Checks    []CheckConstraint
 	cols      []ColMeta
 }
 
@@ -192,6 +202,7 @@ func (n *PhysicalProjectSet) Cols() []ColMeta     { return n.cols }
 func (n *PhysicalRecursiveCTE) Cols() []ColMeta   { return n.cols }
 func (n *PhysicalWorkTable) Cols() []ColMeta      { return n.cols }
 func (n *PhysicalInsert) Cols() []ColMeta         { return n.cols }
+func (n *PhysicalWithDML) Cols() []ColMeta        { return n.Input.Cols() }
 func (n *PhysicalUpdate) Cols() []ColMeta         { return n.cols }
 func (n *PhysicalDelete) Cols() []ColMeta         { return n.cols }
 
@@ -220,8 +231,11 @@ func (n *PhysicalProjectSet) Children() []Physical     { return []Physical{n.Inp
 func (n *PhysicalRecursiveCTE) Children() []Physical   { return []Physical{n.Init, n.Recursive} }
 func (n *PhysicalWorkTable) Children() []Physical      { return nil }
 func (n *PhysicalInsert) Children() []Physical         { return []Physical{n.Input} }
-func (n *PhysicalUpdate) Children() []Physical         { return []Physical{n.Input} }
-func (n *PhysicalDelete) Children() []Physical         { return []Physical{n.Input} }
+func (n *PhysicalWithDML) Children() []Physical {
+	return append(append([]Physical(nil), n.CTEs...), n.Input)
+}
+func (n *PhysicalUpdate) Children() []Physical { return []Physical{n.Input} }
+func (n *PhysicalDelete) Children() []Physical { return []Physical{n.Input} }
 
 func (n *PhysicalScan) Describe() (string, []string) {
 	var det []string
@@ -404,6 +418,9 @@ func (n *PhysicalInsert) Describe() (string, []string) {
 	}
 	return "Insert on " + n.Table.Name, det
 }
+func (n *PhysicalWithDML) Describe() (string, []string) {
+	return "With Data-Modifying CTEs", nil
+}
 func (n *PhysicalUpdate) Describe() (string, []string) { return "Update on " + n.Table.Name, nil }
 func (n *PhysicalDelete) Describe() (string, []string) { return "Delete on " + n.Table.Name, nil }
 
@@ -463,6 +480,8 @@ type Factory interface {
 	ConstructRecursiveCTE(n *PhysicalRecursiveCTE, init, rec ExecNode) (ExecNode, error)
 	ConstructWorkTable(n *PhysicalWorkTable) (ExecNode, error)
 	ConstructInsert(n *PhysicalInsert, in ExecNode) (ExecNode, error)
+	// ConstructWithDML gets the built CTE plans followed by the input.
+	ConstructWithDML(n *PhysicalWithDML, children []ExecNode) (ExecNode, error)
 	ConstructUpdate(n *PhysicalUpdate, in ExecNode) (ExecNode, error)
 	ConstructDelete(n *PhysicalDelete, in ExecNode) (ExecNode, error)
 }
@@ -514,6 +533,8 @@ func Construct(f Factory, p Physical) (ExecNode, error) {
 		return f.ConstructWorkTable(n)
 	case *PhysicalInsert:
 		return f.ConstructInsert(n, built[0])
+	case *PhysicalWithDML:
+		return f.ConstructWithDML(n, built)
 	case *PhysicalUpdate:
 		return f.ConstructUpdate(n, built[0])
 	case *PhysicalDelete:

@@ -180,6 +180,14 @@ type SubscriptExpr struct {
 	Typ      *types.T
 }
 
+// SliceExpr is arr[lo:hi]; a bound left out (arr[:hi]) is a NULL Const
+// with its Has flag unset, so children stay positional.
+type SliceExpr struct {
+	Arr, Lo, Hi  Expr
+	HasLo, HasHi bool
+	Typ          *types.T
+}
+
 // TupleExpr is ROW(a, b) / (a, b).
 type TupleExpr struct {
 	Elems []Expr
@@ -236,6 +244,7 @@ func (e *InList) Type() *types.T        { return types.Bool }
 func (e *AnyExpr) Type() *types.T       { return types.Bool }
 func (e *ArrayExpr) Type() *types.T     { return e.Typ }
 func (e *SubscriptExpr) Type() *types.T { return e.Typ }
+func (e *SliceExpr) Type() *types.T     { return e.Typ }
 func (e *TupleExpr) Type() *types.T     { return e.Typ }
 func (e *SubqueryExpr) Type() *types.T  { return e.Typ }
 func (e *phExpr) Type() *types.T        { return e.typ }
@@ -334,7 +343,17 @@ func (e *AnyExpr) String() string {
 }
 func (e *ArrayExpr) String() string     { return "ARRAY[" + joinExprs(e.Elems, ", ") + "]" }
 func (e *SubscriptExpr) String() string { return e.Arr.String() + "[" + e.Idx.String() + "]" }
-func (e *TupleExpr) String() string     { return "ROW(" + joinExprs(e.Elems, ", ") + ")" }
+func (e *SliceExpr) String() string {
+	lo, hi := "", ""
+	if e.HasLo {
+		lo = e.Lo.String()
+	}
+	if e.HasHi {
+		hi = e.Hi.String()
+	}
+	return e.Arr.String() + "[" + lo + ":" + hi + "]"
+}
+func (e *TupleExpr) String() string { return "ROW(" + joinExprs(e.Elems, ", ") + ")" }
 func (e *SubqueryExpr) String() string {
 	switch e.Kind {
 	case SubqueryExists:
@@ -417,6 +436,8 @@ func children(e Expr) []Expr {
 		return e.Elems
 	case *SubscriptExpr:
 		return []Expr{e.Arr, e.Idx}
+	case *SliceExpr:
+		return []Expr{e.Arr, e.Lo, e.Hi}
 	case *TupleExpr:
 		return e.Elems
 	case *SubqueryExpr:
@@ -514,6 +535,8 @@ func withChildren(e Expr, cs []Expr) Expr {
 		return &ArrayExpr{Elems: cs, Typ: e.Typ}
 	case *SubscriptExpr:
 		return &SubscriptExpr{Arr: cs[0], Idx: cs[1], Typ: e.Typ}
+	case *SliceExpr:
+		return &SliceExpr{Arr: cs[0], Lo: cs[1], Hi: cs[2], HasLo: e.HasLo, HasHi: e.HasHi, Typ: e.Typ}
 	case *TupleExpr:
 		return &TupleExpr{Elems: cs, Typ: e.Typ}
 	case *SubqueryExpr:

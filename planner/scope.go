@@ -1,5 +1,7 @@
 package planner
 
+import pg_query "github.com/pganalyze/pg_query_go/v6"
+
 import (
 	"github.com/conflux-db/conflux/sql/pgerr"
 )
@@ -139,6 +141,8 @@ type collector struct {
 	windows []*WindowCall
 	srfs    []*SRFCall
 	inAgg   bool // binding an aggregate's arguments (nested aggregates are errors)
+	// windowDefs are the query level's WINDOW clause entries by name.
+	windowDefs map[string]*pg_query.WindowDef
 }
 
 // placeholder kinds

@@ -77,6 +77,9 @@ func (s *Session) creationSchema(d *descriptors, rv *pg_query.RangeVar) (*catalo
 		return nil, pgerr.New(pgerr.UndefinedSchema, "schema \"%s\" does not exist", rv.Schemaname)
 	}
 	for _, name := range s.searchPath() {
+		if strings.HasPrefix(name, "pg_temp_") {
+			continue // only CREATE TEMP puts objects there
+		}
 		for _, sc := range d.schemas {
 			if sc.Name == name && name != "pg_catalog" {
 				return sc, nil
@@ -247,8 +250,8 @@ func serialType(tn *pg_query.TypeName) (*types.T, bool) {
 }
 
 func (s *Session) createTable(ctx context.Context, st *pg_query.CreateStmt) (*Cursor, error) {
-	if st.Relation.Relpersistence == "t" {
-		return nil, pgerr.Unsupported("CREATE TEMPORARY TABLE")
+	if st.Oncommit == pg_query.OnCommitAction_ONCOMMIT_DELETE_ROWS || st.Oncommit == pg_query.OnCommitAction_ONCOMMIT_DROP {
+		return nil, pgerr.Unsupported("ON COMMIT DELETE ROWS / DROP")
 	}
 	if len(st.InhRelations) > 0 || st.Partspec != nil || st.Partbound != nil {
 		return nil, pgerr.Unsupported("table inheritance and partitioning")
@@ -260,7 +263,12 @@ func (s *Session) createTable(ctx context.Context, st *pg_query.CreateStmt) (*Cu
 	if err != nil {
 		return nil, err
 	}
-	sc, err := s.creationSchema(d, st.Relation)
+	var sc *catalog.Schema
+	if st.Relation.Relpersistence == "t" {
+		sc, err = s.tempSchema(ctx, d)
+	} else {
+		sc, err = s.creationSchema(d, st.Relation)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -480,6 +488,9 @@ func (s *Session) columnFromDef(ctx context.Context, d *descriptors, t *catalog.
 			return col, nil, nil, err
 		}
 		seq.OwnedBy = t.ID
+		if err := putDesc(s.txn, seq.ID, descValue{Sequence: seq}); err != nil {
+			return col, nil, nil, err
+		}
 		col.Sequence = seqName
 		col.Default = fmt.Sprintf("nextval('%s'::regclass)", qualifyIfNeeded(sc, seqName))
 		col.NotNull = true
@@ -604,4 +615,74 @@ func checkNamed(t *catalog.Table, name string) bool {
 		}
 	}
 	return false
+}
+
+// Temporary tables live in a per-session schema pg_temp_<pid>, searched
+// before search_path for relations, and dropped when the session ends
+// (or, after a crash, when the engine next opens). Other sessions can see
+// their names in the catalog, as in PostgreSQL.
+
+func tempSchemaName(pid int32) string { return fmt.Sprintf("pg_temp_%d", pid) }
+
+func (s *Session) tempSchema(ctx context.Context, d *descriptors) (*catalog.Schema, error) {
+	name := tempSchemaName(s.pid)
+	for _, sc := range d.schemas {
+		if sc.Name == name {
+			return sc, nil
+		}
+	}
+	id, err := allocateID(ctx, s.txn)
+	if err != nil {
+		return nil, err
+	}
+	sc := &catalog.Schema{ID: id, Name: name, Owner: s.user}
+	d.schemas = append(d.schemas, sc)
+	if err := putDesc(s.txn, id, descValue{Schema: sc}); err != nil {
+		return nil, err
+	}
+	s.hasTemp = true
+	s.catalogChanged()
+	return sc, nil
+}
+
+// dropTempSchema removes the session's temporary objects.
+func (s *Session) dropTempSchema() {
+	if !s.hasTemp {
+		return
+	}
+	s.hasTemp = false
+	if _, err := s.execInternal(context.Background(), "DROP SCHEMA IF EXISTS "+tempSchemaName(s.pid)+" CASCADE"); err != nil {
+		s.e.log.Warn("dropping temporary schema", "schema", tempSchemaName(s.pid), "err", err)
+	}
+}
+
+// execInternal runs one statement outside any client transaction.
+func (s *Session) execInternal(ctx context.Context, query string) (string, error) {
+	stmts, err := s.Parse(query)
+	if err != nil {
+		return "", err
+	}
+	var tag string
+	for _, st := range stmts {
+		p, err := s.Prepare(ctx, st, nil)
+		if err != nil {
+			return "", err
+		}
+		cur, err := s.Execute(ctx, p, nil)
+		if err != nil {
+			return "", err
+		}
+		for {
+			_, ok, err := cur.Next(ctx)
+			if err != nil {
+				return "", err
+			}
+			if !ok {
+				break
+			}
+		}
+		tag = cur.Tag()
+		cur.Close()
+	}
+	return tag, nil
 }

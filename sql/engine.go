@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -52,6 +53,10 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("bootstrap catalog: %w", err)
 	}
 	if err := e.reloadCatalog(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if err := e.dropStaleTempSchemas(ctx); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -139,4 +144,24 @@ func (e *Engine) commit(ctx context.Context, t *txn.Txn, catalogChanged bool) er
 		return err
 	}
 	return e.reloadCatalog(ctx)
+}
+
+// dropStaleTempSchemas removes temporary schemas left by sessions of a
+// previous run that ended without cleaning up (a crash).
+func (e *Engine) dropStaleTempSchemas(ctx context.Context) error {
+	for _, sc := range e.cat.Schemas() {
+		if !strings.HasPrefix(sc.Name, "pg_temp_") {
+			continue
+		}
+		s, err := e.NewSession(ctx, SessionParams{User: superuserName})
+		if err != nil {
+			return err
+		}
+		_, err = s.execInternal(ctx, "DROP SCHEMA "+sc.Name+" CASCADE")
+		s.Close()
+		if err != nil {
+			return fmt.Errorf("drop stale %s: %w", sc.Name, err)
+		}
+	}
+	return nil
 }

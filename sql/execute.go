@@ -294,12 +294,17 @@ func (s *Session) Execute(ctx context.Context, p *Prepared, params []types.Datum
 // statementContext applies statement_timeout.
 func (s *Session) statementContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	v, _ := s.settings.get("statement_timeout")
+	if v == "0" {
+		return ctx, noCancel // the default: skip parsing on every statement
+	}
 	ms, _ := parseDurationMS(v)
 	if ms <= 0 {
 		return ctx, func() {}
 	}
 	return context.WithTimeoutCause(ctx, time.Duration(ms)*time.Millisecond, errStatementTimeout)
 }
+
+func noCancel() {}
 
 // abortStatement handles a failed statement: an explicit transaction
 // enters the aborted state until ROLLBACK; an implicit one is rolled back.
@@ -369,7 +374,7 @@ func (s *Session) execTransactionStmt(ctx context.Context, ts *pg_query.Transact
 		}
 		if s.explicit {
 			s.notices = append(s.notices, Notice{Severity: "WARNING", Code: pgerr.ActiveSQLTransaction, Message: "there is already a transaction in progress"})
-			return tagCursor("BEGIN"), nil
+			return tagCursor(beginTag(ts)), nil
 		}
 		opts := s.defaultTxnOptions()
 		if err := applyTxnModes(&opts, ts.Options); err != nil {
@@ -379,13 +384,13 @@ func (s *Session) execTransactionStmt(ctx context.Context, ts *pg_query.Transact
 			// Statements of this implicit transaction already ran (a
 			// multi-statement string): BEGIN adopts it.
 			s.explicit = true
-			return tagCursor("BEGIN"), nil
+			return tagCursor(beginTag(ts)), nil
 		}
 		// The snapshot is taken by the first statement, so SET TRANSACTION
 		// can still change the isolation level, as in PostgreSQL.
 		s.explicit = true
 		s.txnOpts = opts
-		return tagCursor("BEGIN"), nil
+		return tagCursor(beginTag(ts)), nil
 	case pg_query.TransactionStmtKind_TRANS_STMT_COMMIT:
 		if !s.explicit {
 			s.notices = append(s.notices, Notice{Severity: "WARNING", Code: pgerr.NoActiveSQLTransaction, Message: "there is no transaction in progress"})
@@ -677,4 +682,11 @@ func (s *Session) execShow(name string) (*Cursor, error) {
 		return nil, pgerr.New(pgerr.UndefinedObject, "unrecognized configuration parameter \"%s\"", name)
 	}
 	return rowsCursor([]types.Row{{types.DString(v)}}, func(int64) string { return "SHOW" }), nil
+}
+
+func beginTag(ts *pg_query.TransactionStmt) string {
+	if ts.Kind == pg_query.TransactionStmtKind_TRANS_STMT_START {
+		return "START TRANSACTION"
+	}
+	return "BEGIN"
 }

@@ -24,6 +24,9 @@ type queryPrep struct {
 	paramTypes  []*types.T
 	columns     []Column
 	returnsRows bool
+	// reuse keeps compiled point-lookup operators between executions of
+	// this prepared statement (sessions run one statement at a time).
+	reuse exec.Reuse
 }
 
 // planEnv is the planner's view of the session.
@@ -74,7 +77,7 @@ func (s *Session) runPlanned(ctx context.Context, p *Prepared, params []types.Da
 		}
 		p.query, q = nq, nq
 	}
-	res, err := exec.Run(ctx, q.plan, exec.Runtime{Txn: s.txn, Params: params, Eval: s.evalContext(ctx)})
+	res, err := exec.Run(ctx, q.plan, exec.Runtime{Txn: s.txn, Params: params, Eval: s.evalContext(ctx), Reuse: &q.reuse})
 	if err != nil {
 		return nil, err
 	}

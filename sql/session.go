@@ -40,6 +40,7 @@ type sessionState struct {
 	// pending transaction characteristics (SET TRANSACTION before the first statement).
 	txnOpts    txn.Options
 	savepoints []savepoint
+	hasTemp    bool // the session created its pg_temp schema
 	currvals   map[catalog.ID]int64
 	tctx       *types.Context
 	tctxKey    [3]string
@@ -162,6 +163,7 @@ func (s *Session) Close() {
 		s.openCursor.Close()
 	}
 	s.endTxn(false)
+	s.dropTempSchema()
 }
 
 // typesContext is the session's formatting context for datums, rebuilt
@@ -209,6 +211,9 @@ func (s *Session) TypesContext() *types.Context { return s.typesContext() }
 func (s *Session) searchPath() []string {
 	v, _ := s.settings.get("search_path")
 	var out []string
+	if s.hasTemp {
+		out = append(out, tempSchemaName(s.pid))
+	}
 	for _, part := range splitSearchPath(v) {
 		if part == "$user" {
 			part = s.user

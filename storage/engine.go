@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
@@ -26,7 +28,31 @@ type Options struct {
 type Engine struct {
 	db  *pebble.DB
 	log *slog.Logger
+
+	// gen counts completed writes. A Pebble iterator sees the data as of
+	// its creation, so an iterator opened at generation g holds every write
+	// that completed before it was opened; while gen is still g, no write
+	// has completed since, and the iterator can serve any read timestamp a
+	// transaction can have (its snapshot only covers completed commits).
+	gen atomic.Uint64
+	// getIters are idle iterators for Get, reused while their generation
+	// is current: opening a Pebble iterator (read state, merging iterator
+	// over every level) costs more than the seek of a point read.
+	getMu    sync.Mutex
+	getIters []genIter
+	closed   bool
 }
+
+// genIter is an idle point-read iterator and the write generation it was
+// opened at.
+type genIter struct {
+	it  *pebble.Iterator
+	gen uint64
+}
+
+// maxIdleGetIters bounds the pool; more are only needed with more
+// concurrent readers than that, and then opening one is the fallback.
+const maxIdleGetIters = 32
 
 // Write is one key written by a commit; Delete writes a tombstone.
 type Write struct {
@@ -76,24 +102,79 @@ func Open(ctx context.Context, dir string, opts Options) (*Engine, error) {
 
 // Close flushes nothing extra (every acknowledged commit is already in the
 // WAL) and releases the engine.
-func (e *Engine) Close() error { return e.db.Close() }
+func (e *Engine) Close() error {
+	e.getMu.Lock()
+	idle := e.getIters
+	e.getIters, e.closed = nil, true
+	e.getMu.Unlock()
+	for _, gi := range idle {
+		_ = gi.it.Close()
+	}
+	return e.db.Close()
+}
+
+// acquireGetIter returns an iterator that holds every write completed so
+// far: a pooled one of the current generation, or a new one.
+func (e *Engine) acquireGetIter() (*pebble.Iterator, uint64, error) {
+	gen := e.gen.Load()
+	var stale []genIter
+	var it *pebble.Iterator
+	e.getMu.Lock()
+	for n := len(e.getIters); n > 0; n = len(e.getIters) {
+		gi := e.getIters[n-1]
+		e.getIters = e.getIters[:n-1]
+		if gi.gen == gen {
+			it = gi.it
+			break
+		}
+		stale = append(stale, gi)
+	}
+	if it == nil && len(stale) > 0 {
+		// Every older iterator is stale too: drop them all at once.
+		stale = append(stale, e.getIters...)
+		e.getIters = e.getIters[:0]
+	}
+	e.getMu.Unlock()
+	for _, gi := range stale {
+		_ = gi.it.Close()
+	}
+	if it != nil {
+		return it, gen, nil
+	}
+	// gen was read before opening, so the iterator holds at least every
+	// write of generation gen.
+	it, err := e.db.NewIter(nil)
+	return it, gen, err
+}
+
+// releaseGetIter returns it to the pool, or closes it when it is stale,
+// the pool is full or the engine is closing.
+func (e *Engine) releaseGetIter(it *pebble.Iterator, gen uint64) {
+	if it.Error() == nil && gen == e.gen.Load() {
+		e.getMu.Lock()
+		if !e.closed && len(e.getIters) < maxIdleGetIters {
+			e.getIters = append(e.getIters, genIter{it: it, gen: gen})
+			e.getMu.Unlock()
+			return
+		}
+		e.getMu.Unlock()
+	}
+	_ = it.Close()
+}
 
 // Get returns the newest version of key at or below readTS. The returned
 // value is owned by the caller.
 func (e *Engine) Get(key []byte, readTS uint64) (value []byte, found bool, err error) {
-	// One allocation holds the bounds [key 0x00, key 0x00 0x00) and the
-	// seek key key@readTS.
-	buf := make([]byte, 0, 3*len(key)+16)
-	buf = appendBare(buf, key)
-	l := len(buf)
-	buf = append(appendBare(buf, key), sentinel)
-	lower, upper := buf[:l], buf[l:]
-	seek := appendVersioned(buf[len(buf):], key, readTS)
-	it, err := e.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	var buf [64]byte
+	seek := appendVersioned(buf[:0], key, readTS)
+	it, gen, err := e.acquireGetIter()
 	if err != nil {
 		return nil, false, err
 	}
-	defer it.Close()
+	defer e.releaseGetIter(it, gen)
+	// Prefix iteration (userKey+0x00) confines the seek to key's versions
+	// and lets the bloom filters skip tables without it; the bare
+	// metadata key sorts before every version, so it is never reached.
 	if !it.SeekPrefixGE(seek) {
 		return nil, false, it.Error()
 	}
@@ -146,7 +227,9 @@ func (e *Engine) ApplyCommit(writes []Write, commitTS uint64, sync bool) error {
 	if sync {
 		wo = pebble.Sync
 	}
-	return b.Commit(wo)
+	err := b.Commit(wo)
+	e.gen.Add(1) // after the write completed: see Engine.gen
+	return err
 }
 
 // MaxCommitTS returns the largest commit timestamp ever applied (0 for a
@@ -187,7 +270,9 @@ func (e *Engine) SetMeta(key, value []byte, sync bool) error {
 	if sync {
 		wo = pebble.Sync
 	}
-	return e.db.Set(appendBare(nil, key), value, wo)
+	err := e.db.Set(appendBare(nil, key), value, wo)
+	e.gen.Add(1)
+	return err
 }
 
 // pebbleLogger routes Pebble's printf-style logging to slog. Pebble's

@@ -55,11 +55,20 @@ type Overload struct {
 	// GenCols are the result columns of a set-returning function (one
 	// unnamed column when empty: the column is named after the function).
 	GenCols []catalog.Column
+	// OutName is the name of a function's single OUT parameter
+	// (jsonb_array_elements' "value"): in FROM it names the column,
+	// ahead of any table alias.
+	OutName string
 	// Window creates the evaluator of a window-only function.
 	Window     func(argTypes []*types.T) WindowFunc
 	Volatility Volatility
 	// Oid is the pg_proc OID (0 for operators without one).
 	Oid uint32
+	// ArgNames and ArgDefaults describe named parameters and their
+	// defaults (a nil default means the argument is required), for calls
+	// such as make_interval(days => 3).
+	ArgNames    []string
+	ArgDefaults []types.Datum
 
 	// bind builds Fn from the resolved argument types, for functions whose
 	// behaviour depends on them (concat, format, pg_typeof, anything||text).

@@ -276,6 +276,17 @@ func registerStringFuncs(r *Registry) {
 		}
 		return types.DString(s), nil
 	}))
+	// similar_to_escape is what the grammar wraps a SIMILAR TO pattern in
+	// (PostgreSQL 15); the translated pattern is then matched with ~.
+	r.scalar("similar_to_escape",
+		ov(1986, args1(T), T, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+			s, err := similarToEscape(text(a[0]), "\\")
+			return types.DString(s), err
+		}),
+		ov(1987, args2(T, T), T, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+			s, err := similarToEscape(text(a[0]), text(a[1]))
+			return types.DString(s), err
+		}))
 	r.scalar("string_to_array",
 		&Overload{Oid: 376, Args: args2(T, T), Ret: textArr, CalledOnNull: true, Fn: stringToArray},
 		&Overload{Oid: 394, Args: args3(T, T, T), Ret: textArr, CalledOnNull: true, Fn: stringToArray})
@@ -707,4 +718,63 @@ func arrayToString(ctx *EvalContext, a []types.Datum) (types.Datum, error) {
 		}
 	}
 	return types.DString(buf), nil
+}
+
+// similarToEscape is similar_escape_internal: it turns an SQL-standard
+// SIMILAR TO pattern into an anchored POSIX regular expression.
+func similarToEscape(p, esc string) (string, error) {
+	er := []rune(esc)
+	if len(er) > 1 {
+		return "", pgerr.New(pgerr.InvalidEscapeSequence, "invalid escape string").
+			WithHint("Escape string must be empty or one character.")
+	}
+	var sb strings.Builder
+	sb.WriteString("^(?:")
+	afterEscape, inClass, nquotes := false, false, 0
+	for _, c := range p {
+		switch {
+		case afterEscape:
+			if c == '"' && !inClass {
+				switch nquotes {
+				case 0:
+					sb.WriteString("){1,1}?(")
+				case 1:
+					sb.WriteString("){1,1}(?:")
+				default:
+					return "", pgerr.New(pgerr.InvalidRegularExpression, "SQL regular expression may not contain more than two escape-double-quote separators")
+				}
+				nquotes++
+			} else {
+				sb.WriteByte('\\')
+				sb.WriteRune(c)
+			}
+			afterEscape = false
+		case len(er) == 1 && c == er[0]:
+			afterEscape = true
+		case inClass:
+			if c == '\\' {
+				sb.WriteByte('\\')
+			}
+			sb.WriteRune(c)
+			if c == ']' {
+				inClass = false
+			}
+		case c == '[':
+			sb.WriteRune(c)
+			inClass = true
+		case c == '%':
+			sb.WriteString(".*")
+		case c == '_':
+			sb.WriteByte('.')
+		case c == '(':
+			sb.WriteString("(?:")
+		case c == '\\' || c == '.' || c == '^' || c == '$':
+			sb.WriteByte('\\')
+			sb.WriteRune(c)
+		default:
+			sb.WriteRune(c)
+		}
+	}
+	sb.WriteString(")$")
+	return sb.String(), nil
 }

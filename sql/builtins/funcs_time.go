@@ -2,6 +2,7 @@ package builtins
 
 import (
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -414,6 +415,45 @@ func registerTimeFuncs(r *Registry) {
 			return truncInterval(text(a[0]), a[1].(types.DInterval))
 		}))
 
+	// timezone(zone, ts) is AT TIME ZONE: timestamptz -> local time in the
+	// zone, timestamp -> the instant that local time denotes in the zone.
+	zoneOf := func(d types.Datum) (*time.Location, error) {
+		if iv, ok := d.(types.DInterval); ok {
+			if iv.Months != 0 || iv.Days != 0 {
+				return nil, pgerr.New(pgerr.InvalidParameterValue, "interval time zone \"%s\" must not include months or days", types.FormatText(iv, types.Interval, nil))
+			}
+			return time.FixedZone("", int(iv.Micros/1000000)), nil
+		}
+		return loadZone(text(d))
+	}
+	toLocal := func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+		loc, err := zoneOf(a[0])
+		if err != nil {
+			return nil, err
+		}
+		ts := a[1].(types.DTimestampTZ)
+		if types.IsInfiniteTimestamp(int64(ts)) {
+			return types.DTimestamp(ts), nil
+		}
+		return types.TimestampTZToLocal(ts, loc), nil
+	}
+	fromLocal := func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+		loc, err := zoneOf(a[0])
+		if err != nil {
+			return nil, err
+		}
+		ts := a[1].(types.DTimestamp)
+		if types.IsInfiniteTimestamp(int64(ts)) {
+			return types.DTimestampTZ(ts), nil
+		}
+		return types.LocalToTimestampTZ(ts, loc), nil
+	}
+	r.scalar("timezone",
+		ov(1159, args2(T, TZ), TS, toLocal),
+		ov(2069, args2(T, TS), TZ, fromLocal),
+		ov(1026, args2(IV, TZ), TS, toLocal),
+		ov(2070, args2(IV, TS), TZ, fromLocal))
+
 	tsPart := func(asFloat bool) evalFn {
 		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 			ts := int64(a[1].(types.DTimestamp))
@@ -585,6 +625,8 @@ func registerTimeFuncs(r *Registry) {
 		}
 		mi = append(mi, ov(oid, append([]*types.T{}, params[:n]...), IV, mkInterval))
 	}
+	mi[7].ArgNames = []string{"years", "months", "weeks", "days", "hours", "mins", "secs"}
+	mi[7].ArgDefaults = []types.Datum{types.DInt(0), types.DInt(0), types.DInt(0), types.DInt(0), types.DInt(0), types.DInt(0), types.DFloat(0)}
 	r.scalar("make_interval", mi...)
 	r.scalar("to_timestamp",
 		ov(1158, args1(F8), TZ, func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
@@ -689,6 +731,9 @@ func registerTimeFuncs(r *Registry) {
 func loadZone(name string) (*time.Location, error) {
 	if strings.EqualFold(name, "utc") || strings.EqualFold(name, "gmt") || strings.EqualFold(name, "z") {
 		return time.UTC, nil
+	}
+	if loc, ok := posixOffsetZone(name); ok {
+		return loc, nil
 	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
@@ -803,4 +848,33 @@ func truncInterval(unit string, iv types.DInterval) (types.Datum, error) {
 	}
 	return types.DInterval{Months: int32(t.year*12 + t.mon), Days: int32(t.mday),
 		Micros: t.hour*usecPerHour + t.min*usecPerMin + t.sec*usecPerSec + t.usec}, nil
+}
+
+// posixOffsetZone reads a numeric zone such as '+05' or '-03:30'. Like
+// PostgreSQL, which treats it as a POSIX spec, positive means west of
+// Greenwich.
+func posixOffsetZone(name string) (*time.Location, bool) {
+	s := name
+	sign := 1
+	switch {
+	case strings.HasPrefix(s, "+"):
+		s = s[1:]
+	case strings.HasPrefix(s, "-"):
+		sign, s = -1, s[1:]
+	}
+	h, m, ok := strings.Cut(s, ":")
+	if h == "" || len(h) > 2 || (ok && len(m) != 2) {
+		return nil, false
+	}
+	hours, err := strconv.Atoi(h)
+	if err != nil {
+		return nil, false
+	}
+	mins := 0
+	if ok {
+		if mins, err = strconv.Atoi(m); err != nil {
+			return nil, false
+		}
+	}
+	return time.FixedZone(name, -sign*(hours*3600+mins*60)), true
 }

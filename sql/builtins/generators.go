@@ -215,8 +215,12 @@ func registerGenerators(r *Registry) {
 			return sliceGen(rows), nil
 		}
 	}
-	r.generator("jsonb_array_elements", genOv(3219, args1(J), J, arrElems(false)))
-	r.generator("jsonb_array_elements_text", genOv(3465, args1(J), types.Text, arrElems(true)))
+	ae := genOv(3219, args1(J), J, arrElems(false))
+	ae.OutName = "value"
+	r.generator("jsonb_array_elements", ae)
+	aet := genOv(3465, args1(J), types.Text, arrElems(true))
+	aet.OutName = "value"
+	r.generator("jsonb_array_elements_text", aet)
 	each := func(asText bool) func(_ *EvalContext, a []types.Datum) (Generator, error) {
 		return func(_ *EvalContext, a []types.Datum) (Generator, error) {
 			m, ok := jsonbOf(a[0]).(map[string]any)

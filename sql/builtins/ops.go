@@ -183,6 +183,31 @@ func registerFloatOps(r *Registry) {
 			return types.DFloat(math.Abs(float64(a[0].(types.DFloat)))), nil
 		}})
 	}
+	// float48pl and friends: mixed float4/float8 arithmetic is done in
+	// float8. Their existence is what makes float4 + int4 resolve to
+	// double precision (float8 is the preferred type of the category).
+	for _, pair := range [][2]*types.T{{types.Float4, types.Float8}, {types.Float8, types.Float4}} {
+		mixed := func(op string, f func(x, y float64) (types.Datum, error)) {
+			r.binOp(op, &Overload{Args: args2(pair[0], pair[1]), Ret: types.Float8, Fn: func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
+				return f(float64(a[0].(types.DFloat)), float64(a[1].(types.DFloat)))
+			}})
+		}
+		mixed("+", func(x, y float64) (types.Datum, error) {
+			return checkFloat(x+y, math.IsInf(x, 0) || math.IsInf(y, 0), true, 64)
+		})
+		mixed("-", func(x, y float64) (types.Datum, error) {
+			return checkFloat(x-y, math.IsInf(x, 0) || math.IsInf(y, 0), true, 64)
+		})
+		mixed("*", func(x, y float64) (types.Datum, error) {
+			return checkFloat(x*y, math.IsInf(x, 0) || math.IsInf(y, 0), x == 0 || y == 0, 64)
+		})
+		mixed("/", func(x, y float64) (types.Datum, error) {
+			if y == 0 && !math.IsNaN(x) {
+				return nil, divZero()
+			}
+			return checkFloat(x/y, math.IsInf(x, 0), x == 0 || math.IsInf(y, 0), 64)
+		})
+	}
 	r.binOp("^", &Overload{Args: args2(types.Float8, types.Float8), Ret: types.Float8, Fn: func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 		return floatPow(float64(a[0].(types.DFloat)), float64(a[1].(types.DFloat)))
 	}})

@@ -53,6 +53,8 @@ func registerComparisons(r *Registry) {
 		for _, t := range comparableTypes {
 			r.binOp(c.op, cmpOverload(t, t, c.ok))
 		}
+		r.binOp(c.op, cmpOverload(types.Float4, types.Float8, c.ok))
+		r.binOp(c.op, cmpOverload(types.Float8, types.Float4, c.ok))
 		r.binOp(c.op, cmpOverload(types.Name, types.Text, c.ok))
 		r.binOp(c.op, cmpOverload(types.Text, types.Name, c.ok))
 	}

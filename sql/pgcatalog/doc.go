@@ -19,9 +19,10 @@
 // generated from a real PostgreSQL 15 catalog (pg15_schema.go, pg15_data.go),
 // and catalog IDs double as OIDs. The few PostgreSQL types Conflux lacks are
 // mapped onto ones it has: aclitem[] is text[], pg_node_tree and regproc
-// columns are text (expressions are stored as SQL text, so pg_get_expr is
-// the identity), xid is int8, information_schema domains are their base
-// types. System relations keep PostgreSQL's relkind ('r' for catalog
+// columns are text (expressions are stored as SQL text; deparse.go
+// re-types them against the table's columns so defaults and CHECKs print
+// with the casts PostgreSQL's ruleutils shows, e.g. 'x'::text), xid is
+// int8, information_schema domains are their base types. System relations keep PostgreSQL's relkind ('r' for catalog
 // tables, 'v' for system views), so `\dt pg_catalog.*` and `\dv` list what
 // they list against PostgreSQL.
 //

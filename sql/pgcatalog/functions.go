@@ -139,7 +139,7 @@ func Functions(reg *builtins.Registry) []*builtins.Func {
 		scalar("pg_get_userbyid", sig(1642, targs(O), N, stable, func(ctx *builtins.EvalContext, a []types.Datum) (types.Datum, error) {
 			oid := argOIDValue(a[0])
 			if ctx.Catalog != nil {
-				for _, r := range ctx.Catalog.Roles() {
+				for _, r := range allRoles(ctx.Catalog) {
 					if uint32(r.ID) == oid {
 						return types.DString(r.Name), nil
 					}
@@ -154,7 +154,9 @@ func Functions(reg *builtins.Registry) []*builtins.Func {
 		// deparsing is the identity.
 		scalar("pg_get_expr",
 			sig(1716, targs(T, O), T, stable, func(ctx *builtins.EvalContext, a []types.Datum) (types.Datum, error) { return a[0], nil }),
-			sig(2509, targs(T, O, B), T, stable, func(ctx *builtins.EvalContext, a []types.Datum) (types.Datum, error) { return a[0], nil })),
+			sig(2509, targs(T, O, B), T, stable, func(ctx *builtins.EvalContext, a []types.Datum) (types.Datum, error) {
+				return getExprPretty(ctx, a[0], argOIDValue(a[1]), argBool(a[2])), nil
+			})),
 		scalar("pg_get_indexdef",
 			sig(1643, targs(O), T, stable, func(ctx *builtins.EvalContext, a []types.Datum) (types.Datum, error) {
 				return getIndexDef(ctx, argOIDValue(a[0]), 0, false), nil
@@ -167,7 +169,7 @@ func Functions(reg *builtins.Registry) []*builtins.Func {
 				return getConstraintDef(ctx, argOIDValue(a[0])), nil
 			}),
 			sig(2508, targs(O, B), T, stable, func(ctx *builtins.EvalContext, a []types.Datum) (types.Datum, error) {
-				return getConstraintDef(ctx, argOIDValue(a[0])), nil
+				return getConstraintDefPretty(ctx, argOIDValue(a[0]), argBool(a[1])), nil
 			})),
 		scalar("pg_get_viewdef",
 			sig(1641, targs(O), T, stable, viewDefByOID),
@@ -413,14 +415,36 @@ func getIndexDef(ctx *builtins.EvalContext, oid uint32, colno int, pretty bool) 
 }
 
 func getConstraintDef(ctx *builtins.EvalContext, oid uint32) types.Datum {
+	return getConstraintDefPretty(ctx, oid, false)
+}
+
+func getConstraintDefPretty(ctx *builtins.EvalContext, oid uint32, pretty bool) types.Datum {
 	if ctx.Catalog == nil {
 		return types.DNull
+	}
+	if t, ck := checkByOID(ctx.Catalog, catalog.ID(oid)); ck != nil {
+		return types.DString(deparseCheck(ck.Expr, tableColumnTypes(t), pretty))
 	}
 	t, ix := constraintIndex(ctx.Catalog, catalog.ID(oid))
 	if t == nil {
 		return types.DNull
 	}
 	return types.DString(constraintDef(t, ix))
+}
+
+// getExprPretty is pg_get_expr(expr, relid, pretty). Stored expression
+// text (adbin, conbin) is already in the non-pretty form; pretty output
+// re-prints it with the relation's column types.
+func getExprPretty(ctx *builtins.EvalContext, expr types.Datum, relid uint32, pretty bool) types.Datum {
+	s, ok := expr.(types.DString)
+	if !ok || !pretty || ctx.Catalog == nil {
+		return expr
+	}
+	var cols map[string]*types.T
+	if t := ctx.Catalog.TableByID(catalog.ID(relid)); t != nil {
+		cols = tableColumnTypes(t)
+	}
+	return types.DString(deparseExprText(string(s), cols, nil, true))
 }
 
 func viewDef(t *catalog.Table) types.Datum {

@@ -106,7 +106,11 @@ func genClass(ctx context.Context, env catalog.VirtualEnv, r *rows) error {
 		set("relpersistence", dChar('p'))
 		set("relkind", dChar(rel.kind))
 		set("relnatts", dInt(int64(len(rel.attrs()))))
-		set("relchecks", dInt(0))
+		checks := 0
+		if rel.table != nil && rel.index == nil {
+			checks = len(rel.table.Checks)
+		}
+		set("relchecks", dInt(int64(checks)))
 		set("relhasrules", dBool(rel.kind == 'v' && rel.table != nil))
 		set("relhastriggers", dBool(false))
 		set("relhassubclass", dBool(false))
@@ -197,7 +201,12 @@ func genNamespace(ctx context.Context, env catalog.VirtualEnv, r *rows) error {
 		set := r.add()
 		set("oid", dOid(s.ID))
 		set("nspname", dText(s.Name))
-		set("nspowner", roleOID(cat, s.Owner))
+		if s.ID == catalog.PublicSchemaID {
+			// As in PostgreSQL 15, public belongs to pg_database_owner.
+			set("nspowner", dOid(pgDatabaseOwnerID))
+		} else {
+			set("nspowner", roleOID(cat, s.Owner))
+		}
 	}
 	return nil
 }
@@ -321,6 +330,30 @@ func genConstraint(ctx context.Context, env catalog.VirtualEnv, r *rows) error {
 			}
 			set("conkey", dInt2Array(keys))
 		}
+		cols := tableColumnTypes(t)
+		for i, ck := range t.Checks {
+			set := r.add()
+			set("oid", dOid(checkOID(t.ID, i)))
+			set("conname", dText(ck.Name))
+			set("connamespace", dOid(t.SchemaID))
+			set("contype", dChar('c'))
+			set("condeferrable", dBool(false))
+			set("condeferred", dBool(false))
+			set("convalidated", dBool(true))
+			set("conrelid", dOid(t.ID))
+			set("contypid", dOid(0))
+			set("conindid", dOid(0))
+			set("conparentid", dOid(0))
+			set("confrelid", dOid(0))
+			set("confupdtype", dChar(' '))
+			set("confdeltype", dChar(' '))
+			set("confmatchtype", dChar(' '))
+			set("conislocal", dBool(true))
+			set("coninhcount", dInt(0))
+			set("connoinherit", dBool(false))
+			set("conkey", dInt2Array(checkColumns(t, ck.Expr)))
+			set("conbin", dText(deparseExprText(ck.Expr, cols, nil, false)))
+		}
 	}
 	return nil
 }
@@ -333,15 +366,16 @@ func attrdefOID(table catalog.ID, num int16) int64 {
 
 func genAttrdef(ctx context.Context, env catalog.VirtualEnv, r *rows) error {
 	for _, t := range env.Catalog().Tables() {
-		for i, c := range t.VisibleColumns() {
-			if c.Default == "" || c.Identity != 0 {
+		rel := relation{oid: t.ID, table: t}
+		for _, a := range rel.attrs() {
+			if a.def == "" || a.ident != 0 {
 				continue
 			}
 			set := r.add()
-			set("oid", dInt(attrdefOID(t.ID, int16(i+1))))
+			set("oid", dInt(attrdefOID(t.ID, a.num)))
 			set("adrelid", dOid(t.ID))
-			set("adnum", dInt(int64(i+1)))
-			set("adbin", dText(c.Default))
+			set("adnum", dInt(int64(a.num)))
+			set("adbin", dText(a.def))
 		}
 	}
 	return nil
@@ -400,7 +434,8 @@ func genDatabase(ctx context.Context, env catalog.VirtualEnv, r *rows) error {
 }
 
 // rolesOrDefault returns the catalog's roles, or the bootstrap superuser
-// named after the session user when the catalog has none yet.
+// when none are recorded yet, followed by PostgreSQL 15's predefined
+// roles (pg_database_owner owns schema public, so \dn names it).
 func rolesOrDefault(env catalog.VirtualEnv) []*catalog.Role {
 	roles := env.Catalog().Roles()
 	if len(roles) == 0 {
@@ -410,7 +445,38 @@ func rolesOrDefault(env catalog.VirtualEnv) []*catalog.Role {
 		}
 		roles = []*catalog.Role{{ID: bootstrapSuperuserID, Name: name, Superuser: true, Login: true}}
 	}
-	return roles
+	return append(append([]*catalog.Role(nil), roles...), predefinedRoles...)
+}
+
+// allRoles is rolesOrDefault for callers that only have the catalog.
+func allRoles(cat catalog.Reader) []*catalog.Role {
+	roles := cat.Roles()
+	if len(roles) == 0 {
+		roles = []*catalog.Role{{ID: bootstrapSuperuserID, Name: "postgres", Superuser: true, Login: true}}
+	}
+	return append(append([]*catalog.Role(nil), roles...), predefinedRoles...)
+}
+
+// pgDatabaseOwnerID is the predefined role that owns schema public.
+const pgDatabaseOwnerID = 6171
+
+// predefinedRoles are PostgreSQL 15's built-in NOLOGIN roles, with their
+// OIDs. Conflux grants nothing through them; they exist so catalog
+// queries that name them (pg_get_userbyid, ::regrole, \dn) answer as
+// PostgreSQL does.
+var predefinedRoles = []*catalog.Role{
+	{ID: 3373, Name: "pg_monitor"},
+	{ID: 3374, Name: "pg_read_all_settings"},
+	{ID: 3375, Name: "pg_read_all_stats"},
+	{ID: 3377, Name: "pg_stat_scan_tables"},
+	{ID: 4200, Name: "pg_signal_backend"},
+	{ID: 4544, Name: "pg_checkpoint"},
+	{ID: 4569, Name: "pg_read_server_files"},
+	{ID: 4570, Name: "pg_write_server_files"},
+	{ID: 4571, Name: "pg_execute_server_program"},
+	{ID: pgDatabaseOwnerID, Name: "pg_database_owner"},
+	{ID: 6181, Name: "pg_read_all_data"},
+	{ID: 6182, Name: "pg_write_all_data"},
 }
 
 func genRoles(ctx context.Context, env catalog.VirtualEnv, r *rows) error {

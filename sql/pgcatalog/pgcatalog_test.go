@@ -70,6 +70,7 @@ func newFixture(t *testing.T) *fixture {
 		},
 		NextColumnID: 5,
 		Comment:      "the test table",
+		Checks:       []catalog.Check{{Name: "t_n_check", Expr: "n > 0 AND email <> ''"}},
 	}
 	view := &catalog.Table{
 		ID: vID, SchemaID: catalog.PublicSchemaID, Name: "v", Kind: catalog.KindView, Owner: "postgres",
@@ -327,8 +328,8 @@ func TestPgAttributeIndexConstraint(t *testing.T) {
 	cons := f.rowsOf(t, catalog.PgCatalogSchemaID, "pg_constraint")
 	expect(t, "pk", find(cons, "conname", "t_pkey"), "contype", "p", "conrelid", "16385", "conindid", "16386", "conkey", "{1}", "connamespace", "2200")
 	expect(t, "uq", find(cons, "conname", "t_email_key"), "contype", "u", "conkey", "{2}")
-	if len(cons) != 2 {
-		t.Errorf("pg_constraint has %d rows, want 2", len(cons))
+	if len(cons) != 3 { // plus the CHECK t_n_check (TestCheckConstraintsAndRegNamespace)
+		t.Errorf("pg_constraint has %d rows, want 3", len(cons))
 	}
 
 	defs := f.rowsOf(t, catalog.PgCatalogSchemaID, "pg_attrdef")

@@ -264,3 +264,71 @@ func RegprocOut(oid uint32, env NameEnv) string {
 	}
 	return strconv.FormatUint(uint64(oid), 10)
 }
+
+// RegnamespaceIn resolves a schema name to its OID for ::regnamespace
+// (3F000 when there is no such schema).
+func RegnamespaceIn(name string, env NameEnv) (uint32, error) {
+	if oid, ok := numericOID(name); ok {
+		return oid, nil
+	}
+	parts, err := splitQualifiedName(name)
+	if err != nil {
+		return 0, err
+	}
+	if len(parts) != 1 {
+		return 0, pgerr.New(pgerr.InvalidParameterValue, "invalid name syntax")
+	}
+	for _, s := range allSchemas(env.Catalog) {
+		if s.Name == parts[0] {
+			return uint32(s.ID), nil
+		}
+	}
+	return 0, pgerr.New(pgerr.UndefinedSchema, "schema %q does not exist", parts[0])
+}
+
+// RegnamespaceOut prints a schema OID as its name (the number when no
+// schema has it, "-" for 0).
+func RegnamespaceOut(oid uint32, env NameEnv) string {
+	if oid == 0 {
+		return "-"
+	}
+	if n := schemaName(env.Catalog, catalog.ID(oid)); n != "" {
+		return quoteIdent(n)
+	}
+	return strconv.FormatUint(uint64(oid), 10)
+}
+
+// RegroleIn resolves a role name to its OID for ::regrole (42704 when
+// there is no such role).
+func RegroleIn(name string, env NameEnv) (uint32, error) {
+	if oid, ok := numericOID(name); ok {
+		return oid, nil
+	}
+	parts, err := splitQualifiedName(name)
+	if err != nil {
+		return 0, err
+	}
+	if len(parts) != 1 {
+		return 0, pgerr.New(pgerr.InvalidParameterValue, "invalid name syntax")
+	}
+	for _, r := range allRoles(env.Catalog) {
+		if r.Name == parts[0] {
+			return uint32(r.ID), nil
+		}
+	}
+	return 0, pgerr.New(pgerr.UndefinedObject, "role %q does not exist", parts[0])
+}
+
+// RegroleOut prints a role OID as its name (the number when unknown, "-"
+// for 0).
+func RegroleOut(oid uint32, env NameEnv) string {
+	if oid == 0 {
+		return "-"
+	}
+	for _, r := range allRoles(env.Catalog) {
+		if uint32(r.ID) == oid {
+			return quoteIdent(r.Name)
+		}
+	}
+	return strconv.FormatUint(uint64(oid), 10)
+}

@@ -64,7 +64,46 @@ func (r *relation) attrs() []attr {
 	for i, c := range cols {
 		out[i] = attr{num: int16(i + 1), name: c.Name, typ: c.Type, notNull: c.NotNull, def: c.Default, ident: c.Identity}
 	}
+	if r.table != nil {
+		// Defaults are shown as PostgreSQL deparses them (adbin is
+		// the non-pretty form; pg_get_expr(..., true) re-prints it).
+		colTypes := columnTypes(out)
+		for i := range out {
+			if out[i].def != "" && out[i].ident == 0 {
+				out[i].def = deparseExprText(out[i].def, colTypes, out[i].typ, false)
+			}
+		}
+	}
 	return out
+}
+
+// checkOID numbers a CHECK constraint: pg_constraint rows need an OID but
+// the catalog keeps checks on the table, unnumbered. Table IDs are far
+// below 2^32/1000, and index and sequence IDs far below this range.
+func checkOID(table catalog.ID, i int) catalog.ID {
+	return table*1000 + 500 + catalog.ID(i)
+}
+
+// checkByOID finds the CHECK constraint with the given OID.
+func checkByOID(cat catalog.Reader, oid catalog.ID) (*catalog.Table, *catalog.Check) {
+	t := cat.TableByID(oid / 1000)
+	if t == nil || oid%1000 < 500 {
+		return nil, nil
+	}
+	i := int(oid%1000) - 500
+	if i >= len(t.Checks) {
+		return nil, nil
+	}
+	return t, &t.Checks[i]
+}
+
+// tableColumnTypes maps a table's visible column names to their types.
+func tableColumnTypes(t *catalog.Table) map[string]*types.T {
+	m := map[string]*types.T{}
+	for _, c := range t.VisibleColumns() {
+		m[c.Name] = c.Type
+	}
+	return m
 }
 
 // attnum returns the attnum of the table column with the given ID (0 when hidden or unknown).

@@ -61,39 +61,41 @@ type T struct {
 
 // PostgreSQL type OIDs (pg_type.oid) for the types Conflux supports.
 const (
-	OidBool        = 16
-	OidBytea       = 17
-	OidChar        = 18 // "char", single byte
-	OidName        = 19
-	OidInt8        = 20
-	OidInt2        = 21
-	OidInt2Vector  = 22
-	OidInt4        = 23
-	OidRegproc     = 24
-	OidText        = 25
-	OidOid         = 26
-	OidOidVector   = 30
-	OidJSON        = 114
-	OidFloat4      = 700
-	OidFloat8      = 701
-	OidUnknown     = 705
-	OidBPChar      = 1042
-	OidVarchar     = 1043
-	OidDate        = 1082
-	OidTime        = 1083
-	OidTimestamp   = 1114
-	OidTimestampTZ = 1184
-	OidInterval    = 1186
-	OidNumeric     = 1700
-	OidRegclass    = 2205
-	OidRegtype     = 2206
-	OidRecord      = 2249
-	OidVoid        = 2278
-	OidUUID        = 2950
-	OidJSONB       = 3802
-	OidAny         = 2276
-	OidAnyElement  = 2283
-	OidAnyArray    = 2277
+	OidBool         = 16
+	OidBytea        = 17
+	OidChar         = 18 // "char", single byte
+	OidName         = 19
+	OidInt8         = 20
+	OidInt2         = 21
+	OidInt2Vector   = 22
+	OidInt4         = 23
+	OidRegproc      = 24
+	OidText         = 25
+	OidOid          = 26
+	OidOidVector    = 30
+	OidJSON         = 114
+	OidFloat4       = 700
+	OidFloat8       = 701
+	OidUnknown      = 705
+	OidBPChar       = 1042
+	OidVarchar      = 1043
+	OidDate         = 1082
+	OidTime         = 1083
+	OidTimestamp    = 1114
+	OidTimestampTZ  = 1184
+	OidInterval     = 1186
+	OidNumeric      = 1700
+	OidRegclass     = 2205
+	OidRegtype      = 2206
+	OidRegnamespace = 4089
+	OidRegrole      = 4096
+	OidRecord       = 2249
+	OidVoid         = 2278
+	OidUUID         = 2950
+	OidJSONB        = 3802
+	OidAny          = 2276
+	OidAnyElement   = 2283
+	OidAnyArray     = 2277
 
 	OidBoolArray        = 1000
 	OidByteaArray       = 1001
@@ -124,36 +126,38 @@ const (
 // The predefined types. Parameterised variants (varchar(10),
 // numeric(12,2)) are derived with WithTypmod.
 var (
-	Unknown     = &T{Family: UnknownFamily, Oid: OidUnknown, Typmod: -1}
-	Bool        = &T{Family: BoolFamily, Oid: OidBool, Typmod: -1}
-	Int2        = &T{Family: IntFamily, Oid: OidInt2, Width: 16, Typmod: -1}
-	Int4        = &T{Family: IntFamily, Oid: OidInt4, Width: 32, Typmod: -1}
-	Int8        = &T{Family: IntFamily, Oid: OidInt8, Width: 64, Typmod: -1}
-	Oid         = &T{Family: IntFamily, Oid: OidOid, Width: 64, Typmod: -1}
-	Regclass    = &T{Family: IntFamily, Oid: OidRegclass, Width: 64, Typmod: -1}
-	Regproc     = &T{Family: IntFamily, Oid: OidRegproc, Width: 64, Typmod: -1}
-	Regtype     = &T{Family: IntFamily, Oid: OidRegtype, Width: 64, Typmod: -1}
-	Float4      = &T{Family: FloatFamily, Oid: OidFloat4, Width: 32, Typmod: -1}
-	Float8      = &T{Family: FloatFamily, Oid: OidFloat8, Width: 64, Typmod: -1}
-	Numeric     = &T{Family: DecimalFamily, Oid: OidNumeric, Typmod: -1}
-	Text        = &T{Family: StringFamily, Oid: OidText, Typmod: -1}
-	Varchar     = &T{Family: StringFamily, Oid: OidVarchar, Typmod: -1}
-	BPChar      = &T{Family: StringFamily, Oid: OidBPChar, Typmod: -1}
-	Name        = &T{Family: StringFamily, Oid: OidName, Typmod: -1}
-	QChar       = &T{Family: StringFamily, Oid: OidChar, Typmod: -1} // "char"
-	Bytea       = &T{Family: BytesFamily, Oid: OidBytea, Typmod: -1}
-	Date        = &T{Family: DateFamily, Oid: OidDate, Typmod: -1}
-	Time        = &T{Family: TimeFamily, Oid: OidTime, Typmod: -1}
-	Timestamp   = &T{Family: TimestampFamily, Oid: OidTimestamp, Typmod: -1}
-	TimestampTZ = &T{Family: TimestampTZFamily, Oid: OidTimestampTZ, Typmod: -1}
-	Interval    = &T{Family: IntervalFamily, Oid: OidInterval, Typmod: -1}
-	UUID        = &T{Family: UUIDFamily, Oid: OidUUID, Typmod: -1}
-	JSONB       = &T{Family: JSONFamily, Oid: OidJSONB, Typmod: -1}
-	JSON        = &T{Family: JSONFamily, Oid: OidJSON, Typmod: -1}
-	Record      = &T{Family: RecordFamily, Oid: OidRecord, Typmod: -1}
-	Void        = &T{Family: VoidFamily, Oid: OidVoid, Typmod: -1}
-	Int2Vector  = &T{Family: ArrayFamily, Oid: OidInt2Vector, Typmod: -1, Elem: Int2}
-	OidVector   = &T{Family: ArrayFamily, Oid: OidOidVector, Typmod: -1, Elem: Oid}
+	Unknown      = &T{Family: UnknownFamily, Oid: OidUnknown, Typmod: -1}
+	Bool         = &T{Family: BoolFamily, Oid: OidBool, Typmod: -1}
+	Int2         = &T{Family: IntFamily, Oid: OidInt2, Width: 16, Typmod: -1}
+	Int4         = &T{Family: IntFamily, Oid: OidInt4, Width: 32, Typmod: -1}
+	Int8         = &T{Family: IntFamily, Oid: OidInt8, Width: 64, Typmod: -1}
+	Oid          = &T{Family: IntFamily, Oid: OidOid, Width: 64, Typmod: -1}
+	Regclass     = &T{Family: IntFamily, Oid: OidRegclass, Width: 64, Typmod: -1}
+	Regproc      = &T{Family: IntFamily, Oid: OidRegproc, Width: 64, Typmod: -1}
+	Regtype      = &T{Family: IntFamily, Oid: OidRegtype, Width: 64, Typmod: -1}
+	Regnamespace = &T{Family: IntFamily, Oid: OidRegnamespace, Width: 64, Typmod: -1}
+	Regrole      = &T{Family: IntFamily, Oid: OidRegrole, Width: 64, Typmod: -1}
+	Float4       = &T{Family: FloatFamily, Oid: OidFloat4, Width: 32, Typmod: -1}
+	Float8       = &T{Family: FloatFamily, Oid: OidFloat8, Width: 64, Typmod: -1}
+	Numeric      = &T{Family: DecimalFamily, Oid: OidNumeric, Typmod: -1}
+	Text         = &T{Family: StringFamily, Oid: OidText, Typmod: -1}
+	Varchar      = &T{Family: StringFamily, Oid: OidVarchar, Typmod: -1}
+	BPChar       = &T{Family: StringFamily, Oid: OidBPChar, Typmod: -1}
+	Name         = &T{Family: StringFamily, Oid: OidName, Typmod: -1}
+	QChar        = &T{Family: StringFamily, Oid: OidChar, Typmod: -1} // "char"
+	Bytea        = &T{Family: BytesFamily, Oid: OidBytea, Typmod: -1}
+	Date         = &T{Family: DateFamily, Oid: OidDate, Typmod: -1}
+	Time         = &T{Family: TimeFamily, Oid: OidTime, Typmod: -1}
+	Timestamp    = &T{Family: TimestampFamily, Oid: OidTimestamp, Typmod: -1}
+	TimestampTZ  = &T{Family: TimestampTZFamily, Oid: OidTimestampTZ, Typmod: -1}
+	Interval     = &T{Family: IntervalFamily, Oid: OidInterval, Typmod: -1}
+	UUID         = &T{Family: UUIDFamily, Oid: OidUUID, Typmod: -1}
+	JSONB        = &T{Family: JSONFamily, Oid: OidJSONB, Typmod: -1}
+	JSON         = &T{Family: JSONFamily, Oid: OidJSON, Typmod: -1}
+	Record       = &T{Family: RecordFamily, Oid: OidRecord, Typmod: -1}
+	Void         = &T{Family: VoidFamily, Oid: OidVoid, Typmod: -1}
+	Int2Vector   = &T{Family: ArrayFamily, Oid: OidInt2Vector, Typmod: -1, Elem: Int2}
+	OidVector    = &T{Family: ArrayFamily, Oid: OidOidVector, Typmod: -1, Elem: Oid}
 )
 
 // arrayOids maps an element type OID to its array type OID.
@@ -266,7 +270,7 @@ var oidNames = map[uint32]string{
 	OidJSON: "json", OidFloat4: "float4", OidFloat8: "float8", OidUnknown: "unknown",
 	OidBPChar: "bpchar", OidVarchar: "varchar", OidDate: "date", OidTime: "time",
 	OidTimestamp: "timestamp", OidTimestampTZ: "timestamptz", OidInterval: "interval",
-	OidNumeric: "numeric", OidRegclass: "regclass", OidRegtype: "regtype", OidRecord: "record",
+	OidNumeric: "numeric", OidRegclass: "regclass", OidRegtype: "regtype", OidRegnamespace: "regnamespace", OidRegrole: "regrole", OidRecord: "record",
 	OidVoid: "void", OidUUID: "uuid", OidJSONB: "jsonb", OidInt2Vector: "int2vector",
 	OidOidVector: "oidvector",
 }
@@ -294,7 +298,7 @@ func ByOid(oid uint32) *T {
 var byOid = map[uint32]*T{}
 
 func init() {
-	for _, t := range []*T{Unknown, Bool, Int2, Int4, Int8, Oid, Regclass, Regproc, Regtype, Float4,
+	for _, t := range []*T{Unknown, Bool, Int2, Int4, Int8, Oid, Regclass, Regproc, Regtype, Regnamespace, Regrole, Float4,
 		Float8, Numeric, Text, Varchar, BPChar, Name, QChar, Bytea, Date, Time, Timestamp,
 		TimestampTZ, Interval, UUID, JSONB, JSON, Record, Void, Int2Vector, OidVector} {
 		byOid[t.Oid] = t
@@ -357,6 +361,10 @@ func ByName(name string) *T {
 		return Regproc
 	case "regtype":
 		return Regtype
+	case "regnamespace":
+		return Regnamespace
+	case "regrole":
+		return Regrole
 	case "record":
 		return Record
 	case "void":

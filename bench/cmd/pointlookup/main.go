@@ -31,6 +31,7 @@ type result struct {
 	keys     int64
 	elapsed  time.Duration
 	p50, p99 time.Duration
+	cpu      time.Duration // server CPU time during the run
 }
 
 func main() {
@@ -42,6 +43,7 @@ func main() {
 	ctx := context.Background()
 
 	var results []result
+	var loadTimes []loadTime
 	for _, start := range []func(context.Context) (*harness.Server, error){
 		harness.StartConflux,
 		func(ctx context.Context) (*harness.Server, error) { return harness.StartPostgres(ctx) },
@@ -51,13 +53,16 @@ func main() {
 			log.Fatal(err)
 		}
 		log.Printf("%s: loading %d rows", srv.Name, *rows)
+		t0 := time.Now()
 		if err := load(ctx, srv.ConnStr, *rows); err != nil {
 			srv.Stop()
 			log.Fatalf("%s: load: %v", srv.Name, err)
 		}
+		loadTimes = append(loadTimes, loadTime{srv.Name, time.Since(t0)})
+		log.Printf("%s: loaded %d rows in %s", srv.Name, *rows, time.Since(t0).Round(time.Millisecond))
 		for _, mode := range []string{"point", "batch"} {
 			log.Printf("%s: %s lookups, %d clients, %s", srv.Name, mode, *clients, *duration)
-			r, err := run(ctx, srv.ConnStr, mode, *rows, *clients, *batch, *duration)
+			r, err := run(ctx, srv, mode, *rows, *clients, *batch, *duration)
 			if err != nil {
 				srv.Stop()
 				log.Fatalf("%s: %v", srv.Name, err)
@@ -68,6 +73,14 @@ func main() {
 		srv.Stop()
 	}
 	report(results, *clients, *batch)
+	for _, l := range loadTimes {
+		fmt.Printf("load (COPY %d rows, incl. CREATE TABLE): %s %s (%.0f rows/s)\n", *rows, l.system, l.d.Round(time.Millisecond), float64(*rows)/l.d.Seconds())
+	}
+}
+
+type loadTime struct {
+	system string
+	d      time.Duration
 }
 
 func load(ctx context.Context, connStr string, n int) error {
@@ -97,7 +110,14 @@ func load(ctx context.Context, connStr string, n int) error {
 	return err
 }
 
-func run(ctx context.Context, connStr, mode string, rows, clients, batch int, d time.Duration) (result, error) {
+func run(ctx context.Context, srv *harness.Server, mode string, rows, clients, batch int, d time.Duration) (result, error) {
+	connStr := srv.ConnStr
+	// Server CPU is sampled while the clients are still connected
+	// (PostgreSQL's backends exit with them): workers report the end of
+	// their loop on looped and wait for release before disconnecting.
+	var looped sync.WaitGroup
+	release := make(chan struct{})
+	cpu0 := srv.CPUTime()
 	var mu sync.Mutex
 	var lat []time.Duration
 	var ops, keys int64
@@ -107,8 +127,11 @@ func run(ctx context.Context, connStr, mode string, rows, clients, batch int, d 
 	deadline := start.Add(d)
 	for w := 0; w < clients; w++ {
 		wg.Add(1)
+		looped.Add(1)
 		go func(seed uint64) {
 			defer wg.Done()
+			loopDone := sync.OnceFunc(looped.Done)
+			defer loopDone()
 			c, err := pgx.Connect(ctx, connStr)
 			if err != nil {
 				mu.Lock()
@@ -116,7 +139,11 @@ func run(ctx context.Context, connStr, mode string, rows, clients, batch int, d 
 				mu.Unlock()
 				return
 			}
-			defer c.Close(ctx)
+			defer func() {
+				loopDone()
+				<-release
+				c.Close(ctx)
+			}()
 			rng := rand.New(rand.NewPCG(seed, 42))
 			var local []time.Duration
 			var n, k int64
@@ -165,6 +192,10 @@ func run(ctx context.Context, connStr, mode string, rows, clients, batch int, d 
 			mu.Unlock()
 		}(uint64(w))
 	}
+	looped.Wait()
+	elapsed := time.Since(start)
+	cpu := srv.CPUTime() - cpu0
+	close(release)
 	wg.Wait()
 	if firstErr != nil {
 		return result{}, firstErr
@@ -176,18 +207,18 @@ func run(ctx context.Context, connStr, mode string, rows, clients, batch int, d 
 		}
 		return lat[int(float64(len(lat)-1)*p)]
 	}
-	return result{mode: mode, ops: ops, keys: keys, elapsed: time.Since(start), p50: pct(0.50), p99: pct(0.99)}, nil
+	return result{mode: mode, ops: ops, keys: keys, elapsed: elapsed, p50: pct(0.50), p99: pct(0.99), cpu: cpu}, nil
 }
 
 func report(rs []result, clients, batch int) {
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(w, "mode\tsystem\tqueries/s\tkeys/s\tp50\tp99\t\n")
+	fmt.Fprintf(w, "mode\tsystem\tqueries/s\tkeys/s\tp50\tp99\tserver CPU/query\t\n")
 	byKey := map[string]result{}
 	for _, r := range rs {
 		byKey[r.system+"/"+r.mode] = r
 		secs := r.elapsed.Seconds()
-		fmt.Fprintf(w, "%s\t%s\t%.0f\t%.0f\t%s\t%s\t\n", r.mode, r.system, float64(r.ops)/secs, float64(r.keys)/secs,
-			r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond))
+		fmt.Fprintf(w, "%s\t%s\t%.0f\t%.0f\t%s\t%s\t%.1fµs\t\n", r.mode, r.system, float64(r.ops)/secs, float64(r.keys)/secs,
+			r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), float64(r.cpu.Microseconds())/float64(max(r.ops, 1)))
 	}
 	w.Flush()
 	fmt.Printf("\nclients=%d batch=%d\n", clients, batch)

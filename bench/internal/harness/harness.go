@@ -22,7 +22,63 @@ import (
 type Server struct {
 	Name    string
 	ConnStr string
-	stop    func()
+	// Pid is the server's root process (for PostgreSQL, a runuser whose
+	// descendants are the postmaster and its backends).
+	Pid  int
+	stop func()
+}
+
+// CPUTime returns the CPU time (user+system) used so far by the server's
+// process tree, read from /proc; 0 where /proc is unavailable. Processes
+// that already exited are not counted, so sample while clients are
+// still connected.
+func (s *Server) CPUTime() time.Duration {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	type proc struct {
+		ppid  int
+		ticks int64
+	}
+	procs := map[int]proc{}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// Fields after the parenthesised command name: state ppid ... utime(14) stime(15).
+		i := strings.LastIndexByte(string(b), ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) < 13 {
+			continue
+		}
+		ppid, _ := strconv.Atoi(f[1])
+		ut, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		procs[pid] = proc{ppid, ut + st}
+	}
+	in := map[int]bool{s.Pid: true}
+	for changed := true; changed; {
+		changed = false
+		for pid, p := range procs {
+			if !in[pid] && in[p.ppid] {
+				in[pid], changed = true, true
+			}
+		}
+	}
+	var ticks int64
+	for pid := range in {
+		ticks += procs[pid].ticks
+	}
+	return time.Duration(ticks) * (time.Second / 100) // USER_HZ
 }
 
 // Stop shuts the server down and removes its data.
@@ -79,7 +135,7 @@ func StartConflux(ctx context.Context) (*Server, error) {
 		os.RemoveAll(tmp)
 		return nil, err
 	}
-	s := &Server{Name: "conflux", ConnStr: fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)}
+	s := &Server{Name: "conflux", Pid: cmd.Process.Pid, ConnStr: fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)}
 	s.stop = func() {
 		cmd.Process.Signal(os.Interrupt)
 		done := make(chan struct{})
@@ -163,7 +219,7 @@ func StartPostgres(ctx context.Context, settings ...string) (*Server, error) {
 		os.RemoveAll(tmp)
 		return nil, err
 	}
-	s := &Server{Name: "postgresql", ConnStr: fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)}
+	s := &Server{Name: "postgresql", Pid: cmd.Process.Pid, ConnStr: fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)}
 	s.stop = func() {
 		cmd.Process.Signal(os.Interrupt)
 		done := make(chan struct{})

@@ -17,7 +17,6 @@ SELECT 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, '{a0eebc99-9c0b-4ef8-bb6d-6
 SELECT '{"b": 2, "a": [1, "x", null, true], "c": {"d": 1.50}}'::jsonb;
 SELECT '[]'::jsonb, '"str"'::jsonb, '1e3'::jsonb, 'null'::jsonb, '{"a":1,"a":2}'::jsonb;
 SELECT ARRAY[1, 2, 3], ARRAY['a', NULL, 'b c', ''], '{1,2}'::int8[], ARRAY[]::text[], ARRAY[1.5, 2];
-SELECT '{{1,2},{3,4}}'::int[];
 SELECT pg_typeof(1), pg_typeof(1.0), pg_typeof('a'::text), pg_typeof(1::int8 + 1), pg_typeof(1::int2 * 2::int2);
 SELECT pg_typeof(1 / 2.0), pg_typeof(1::float4 + 1), pg_typeof(now()), pg_typeof(current_date);
 SELECT 7 / 2, -7 / 2, 7 % -3, 7.0 / 2, 2 ^ 10, |/ 16.0, @ -5;
