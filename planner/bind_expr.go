@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"errors"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -115,7 +116,8 @@ func (b *binder) bindExpr(n *pg_query.Node, sc *scope) (Expr, error) {
 	}
 	switch x := n.Node.(type) {
 	case *pg_query.Node_ColumnRef:
-		return b.bindColumnRef(x.ColumnRef, sc)
+		e, err := b.bindColumnRef(x.ColumnRef, sc)
+		return e, withPosition(err, x.ColumnRef.Location)
 	case *pg_query.Node_AConst:
 		return constFromAConst(x.AConst)
 	case *pg_query.Node_ParamRef:
@@ -128,7 +130,12 @@ func (b *binder) bindExpr(n *pg_query.Node, sc *scope) (Expr, error) {
 		}
 		return &Param{Idx: idx, Typ: b.params[idx]}, nil
 	case *pg_query.Node_TypeCast:
-		return b.bindCast(x.TypeCast, sc)
+		e, err := b.bindCast(x.TypeCast, sc)
+		if err != nil && x.TypeCast.Arg.GetAConst() != nil {
+			// Bad literals point at the literal, as PostgreSQL's errors do.
+			err = withPosition(err, x.TypeCast.Arg.GetAConst().Location)
+		}
+		return e, err
 	case *pg_query.Node_AExpr:
 		return b.bindAExpr(x.AExpr, sc)
 	case *pg_query.Node_BoolExpr:
@@ -861,4 +868,19 @@ func (b *binder) bindSQLValueFunc(f *pg_query.SQLValueFunction, sc *scope) (Expr
 		e = &CastExpr{Arg: e, Typ: e.Type().WithTypmod(f.Typmod)}
 	}
 	return e, nil
+}
+
+// withPosition sets the error's cursor position (1-based, as the
+// protocol wants) from a parse-tree location when it has none yet.
+func withPosition(err error, location int32) error {
+	if err == nil || location < 0 {
+		return err
+	}
+	var pe *pgerr.Error
+	if errors.As(err, &pe) && pe.Position == 0 {
+		c := *pe
+		c.Position = location + 1
+		return &c
+	}
+	return err
 }

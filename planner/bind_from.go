@@ -127,7 +127,8 @@ func shiftCols(cols []scopeCol, off int) []scopeCol {
 func (b *binder) bindFromItem(n *pg_query.Node, sc *scope, left []scopeCol) (Logical, []scopeCol, error) {
 	switch x := n.Node.(type) {
 	case *pg_query.Node_RangeVar:
-		return b.bindRangeVar(x.RangeVar, sc)
+		l, cols, err := b.bindRangeVar(x.RangeVar, sc)
+		return l, cols, withPosition(err, x.RangeVar.Location)
 	case *pg_query.Node_JoinExpr:
 		return b.bindJoin(x.JoinExpr, sc, left)
 	case *pg_query.Node_RangeSubselect:

@@ -16,6 +16,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -32,6 +33,16 @@ type result struct {
 	elapsed  time.Duration
 	p50, p99 time.Duration
 	cpu      time.Duration // server CPU time during the run
+	cliCPU   time.Duration // this process's (the clients') CPU time
+}
+
+// selfCPU is the CPU time (user+system) this process used so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func main() {
@@ -117,7 +128,7 @@ func run(ctx context.Context, srv *harness.Server, mode string, rows, clients, b
 	// their loop on looped and wait for release before disconnecting.
 	var looped sync.WaitGroup
 	release := make(chan struct{})
-	cpu0 := srv.CPUTime()
+	cpu0, cli0 := srv.CPUTime(), selfCPU()
 	var mu sync.Mutex
 	var lat []time.Duration
 	var ops, keys int64
@@ -194,7 +205,7 @@ func run(ctx context.Context, srv *harness.Server, mode string, rows, clients, b
 	}
 	looped.Wait()
 	elapsed := time.Since(start)
-	cpu := srv.CPUTime() - cpu0
+	cpu, cliCPU := srv.CPUTime()-cpu0, selfCPU()-cli0
 	close(release)
 	wg.Wait()
 	if firstErr != nil {
@@ -207,18 +218,19 @@ func run(ctx context.Context, srv *harness.Server, mode string, rows, clients, b
 		}
 		return lat[int(float64(len(lat)-1)*p)]
 	}
-	return result{mode: mode, ops: ops, keys: keys, elapsed: elapsed, p50: pct(0.50), p99: pct(0.99), cpu: cpu}, nil
+	return result{mode: mode, ops: ops, keys: keys, elapsed: elapsed, p50: pct(0.50), p99: pct(0.99), cpu: cpu, cliCPU: cliCPU}, nil
 }
 
 func report(rs []result, clients, batch int) {
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(w, "mode\tsystem\tqueries/s\tkeys/s\tp50\tp99\tserver CPU/query\t\n")
+	fmt.Fprintf(w, "mode\tsystem\tqueries/s\tkeys/s\tp50\tp99\tserver CPU/query\tclient CPU/query\t\n")
 	byKey := map[string]result{}
 	for _, r := range rs {
 		byKey[r.system+"/"+r.mode] = r
 		secs := r.elapsed.Seconds()
-		fmt.Fprintf(w, "%s\t%s\t%.0f\t%.0f\t%s\t%s\t%.1fµs\t\n", r.mode, r.system, float64(r.ops)/secs, float64(r.keys)/secs,
-			r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), float64(r.cpu.Microseconds())/float64(max(r.ops, 1)))
+		fmt.Fprintf(w, "%s\t%s\t%.0f\t%.0f\t%s\t%s\t%.1fµs\t%.1fµs\t\n", r.mode, r.system, float64(r.ops)/secs, float64(r.keys)/secs,
+			r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), float64(r.cpu.Microseconds())/float64(max(r.ops, 1)),
+			float64(r.cliCPU.Microseconds())/float64(max(r.ops, 1)))
 	}
 	w.Flush()
 	fmt.Printf("\nclients=%d batch=%d\n", clients, batch)
