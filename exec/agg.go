@@ -15,6 +15,9 @@ type aggSpec struct {
 }
 
 func (f *factory) ConstructHashAgg(n *planner.PhysicalHashAgg, in planner.ExecNode) (planner.ExecNode, error) {
+	if v, ok := in.(*vecNode); ok && f.vecEnabled() {
+		return f.vecHashAgg(n, v)
+	}
 	groups, err := f.compileAll(n.GroupBy)
 	if err != nil {
 		return nil, err

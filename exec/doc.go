@@ -11,10 +11,18 @@
 // is a dedicated operator: it encodes each key into a reused buffer, does
 // one txn.Get per key and decodes only the columns the query reads.
 //
-// Next step: the row batches become Arrow record batches (arrow-go) with
-// vectorized kernels for filters, projections, hash joins and
-// aggregation; the operator interfaces (open/next/close over batches)
-// were chosen so that change stays inside this package.
+// Analytical chains run vectorized over Arrow record batches (package
+// colexec): when the factory builds a full primary-key Seq Scan, and over
+// it Filter, Project and HashAggregate nodes whose expressions and types
+// colexec supports, it builds the colexec pipeline alongside the row
+// operators (vec.go). The chain runs vectorized only if it has a filter
+// or an aggregation (a bare scan would just convert rows to Arrow and
+// back) and every column the row engine may read has a batch type; a
+// small adapter (vecNode) turns its output back into row batches for the
+// operator above. Anything else (index scans, joins, sorts, windows,
+// unsupported types or expressions, EXPLAIN ANALYZE) runs row at a time.
+// EXPLAIN marks vectorized nodes "(vectorized)"; Runtime.RowOnly turns
+// the vectorized path off.
 //
 // Correlated subqueries and LATERAL joins re-run their sub-plan per
 // outer row; the outer rows form a stack that OuterRef expressions index

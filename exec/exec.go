@@ -27,6 +27,9 @@ type Runtime struct {
 	// Reuse, when set, keeps compiled point-lookup operators between runs
 	// of the same plan (see Reuse in pointlookup.go); nil builds afresh.
 	Reuse *Reuse
+	// RowOnly disables the vectorized (Arrow) pipelines: every operator
+	// runs row at a time (differential tests, benchmarks).
+	RowOnly bool
 }
 
 // Result is a running statement: Next yields rows; RowsAffected is the
@@ -56,6 +59,9 @@ type runCtx struct {
 	tables map[*catalogKey]*rowstore.Table
 	stats  map[planner.Physical]*opStats
 	reuse  *Reuse // point-lookup operators kept between runs (nil: none)
+	// vecNodes are the vectorized pipelines built for this execution (vec.go).
+	vecNodes []*vecNode
+	rowOnly  bool
 }
 
 type catalogKey struct{}
@@ -77,6 +83,7 @@ func Run(ctx context.Context, p *planner.Plan, rt Runtime) (res *Result, err err
 	rc := &runCtx{ctx: ctx, params: rt.Params, eval: rt.Eval, work: map[int][]types.Row{}}
 	rc.kv = rt.KV
 	rc.reuse = rt.Reuse
+	rc.rowOnly = rt.RowOnly
 	if rc.kv == nil && rt.Txn != nil {
 		rc.kv = rt.Txn
 	}
@@ -130,7 +137,7 @@ func Run(ctx context.Context, p *planner.Plan, rt Runtime) (res *Result, err err
 			})
 			lines = append(lines, fmt.Sprintf("Execution Time: %.3f ms", float64(total.Microseconds())/1000))
 		} else {
-			lines = planner.ExplainLines(p.Root, nil)
+			lines = planner.ExplainLines(p.Root, rc.vecAnnotate())
 		}
 		for _, l := range lines {
 			res.explain = append(res.explain, types.Row{types.DString(l)})

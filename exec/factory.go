@@ -1,6 +1,9 @@
 package exec
 
 import (
+	"bytes"
+	"slices"
+
 	"github.com/conflux-db/conflux/catalog"
 	"github.com/conflux-db/conflux/planner"
 	"github.com/conflux-db/conflux/rowstore"
@@ -13,6 +16,7 @@ import (
 type factory struct {
 	rc     *runCtx
 	tables map[catalog.ID]*rowstore.Table
+	noVec  bool // building the row twin of a vectorized chain (vec.go)
 }
 
 var _ planner.Factory = (*factory)(nil)
@@ -39,6 +43,9 @@ func (f *factory) wrap(p planner.Physical, op operator) (planner.ExecNode, error
 }
 
 func (f *factory) ConstructScan(n *planner.PhysicalScan) (planner.ExecNode, error) {
+	if v, ok, err := f.vecScan(n); ok || err != nil {
+		return v, err
+	}
 	filter, err := f.compile(n.Filter)
 	if err != nil {
 		return nil, err
@@ -229,6 +236,7 @@ type pointLookupOp struct {
 	dec       *rowstore.Decoder
 	done      bool
 	buf       []byte
+	spans     [][2]int // keys of a multi-key lookup, as ranges of buf
 	vals      []types.Datum
 	// inUse marks a kept operator (reusable: see Reuse) as part of an
 	// open execution; close makes it available to the next one.
@@ -248,7 +256,13 @@ func (p *pointLookupOp) lookup(rc *runCtx, vals []types.Datum, out []types.Row) 
 	if err != nil {
 		return nil, err
 	}
-	row, found, err := p.t.Get(rc.ctx, rc.kv, p.buf, p.dec)
+	return p.fetch(rc, p.buf, out)
+}
+
+// fetch reads the row stored under key and appends it when it passes the
+// residual filter.
+func (p *pointLookupOp) fetch(rc *runCtx, key []byte, out []types.Row) ([]types.Row, error) {
+	row, found, err := p.t.Get(rc.ctx, rc.kv, key, p.dec)
 	if err != nil || !found {
 		return out, err
 	}
@@ -264,6 +278,44 @@ func (p *pointLookupOp) lookup(rc *runCtx, vals []types.Datum, out []types.Row) 
 	return append(out, row), nil
 }
 
+// addKey encodes one key of a multi-key lookup into p.buf (NULL keys
+// match nothing and are skipped).
+func (p *pointLookupOp) addKey(vals []types.Datum) error {
+	for _, v := range vals {
+		if v == types.DNull {
+			return nil
+		}
+	}
+	start := len(p.buf)
+	var err error
+	if p.buf, err = p.t.AppendKeyValues(p.buf, &p.n.Table.Primary, vals); err != nil {
+		return err
+	}
+	p.spans = append(p.spans, [2]int{start, len(p.buf)})
+	return nil
+}
+
+// fetchAll looks up the keys gathered by addKey in key order, each
+// distinct key once (= ANY and IN match every row once). Ascending order
+// lets storage seek forward from the previous key, and is the order
+// PostgreSQL returns an index scan over = ANY in.
+func (p *pointLookupOp) fetchAll(rc *runCtx) ([]types.Row, error) {
+	buf := p.buf
+	key := func(sp [2]int) []byte { return buf[sp[0]:sp[1]] }
+	slices.SortFunc(p.spans, func(a, b [2]int) int { return bytes.Compare(key(a), key(b)) })
+	out := make([]types.Row, 0, len(p.spans))
+	var err error
+	for i, sp := range p.spans {
+		if i > 0 && bytes.Equal(key(sp), key(p.spans[i-1])) {
+			continue
+		}
+		if out, err = p.fetch(rc, key(sp), out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 func (p *pointLookupOp) next(rc *runCtx) ([]types.Row, error) {
 	if p.done {
 		return nil, nil
@@ -272,35 +324,34 @@ func (p *pointLookupOp) next(rc *runCtx) ([]types.Row, error) {
 	if rc.kv == nil {
 		return nil, pgerr.New(pgerr.InternalError, "no transaction")
 	}
-	var out []types.Row
+	p.buf, p.spans = p.buf[:0], p.spans[:0]
 	if p.arr != nil {
 		d, err := p.arr(rc, nil)
 		if err != nil || d == types.DNull {
 			return nil, err
 		}
 		arr := d.(*types.DArray)
-		seen := make(map[string]bool, len(arr.Elems))
-		out = make([]types.Row, 0, len(arr.Elems))
-		one := make([]types.Datum, 1)
+		if cap(p.vals) < 1 {
+			p.vals = make([]types.Datum, 1)
+		}
+		one := p.vals[:0]
 		for _, e := range arr.Elems {
-			if e == types.DNull {
-				continue
-			}
-			k := string(types.AppendHashKey(nil, e))
-			if seen[k] {
-				continue // = ANY matches each row once
-			}
-			seen[k] = true
-			one[0] = e
-			if out, err = p.lookup(rc, one, out); err != nil {
+			if err := p.addKey(append(one, e)); err != nil {
 				return nil, err
 			}
 		}
-		return out, nil
+		return p.fetchAll(rc)
 	}
-	var seen map[string]bool
-	if len(p.keys) > 1 {
-		seen = map[string]bool{}
+	if len(p.keys) == 1 {
+		k := p.keys[0]
+		if cap(p.vals) < len(k) {
+			p.vals = make([]types.Datum, len(k))
+		}
+		vals := p.vals[:len(k)]
+		if err := evalAll(rc, k, nil, vals); err != nil {
+			return nil, err
+		}
+		return p.lookup(rc, vals, nil)
 	}
 	for _, k := range p.keys {
 		if cap(p.vals) < len(k) {
@@ -310,22 +361,11 @@ func (p *pointLookupOp) next(rc *runCtx) ([]types.Row, error) {
 		if err := evalAll(rc, k, nil, vals); err != nil {
 			return nil, err
 		}
-		if len(p.keys) > 1 {
-			var hk []byte
-			for _, v := range vals {
-				hk = types.AppendHashKey(hk, v)
-			}
-			if seen[string(hk)] {
-				continue
-			}
-			seen[string(hk)] = true
-		}
-		var err error
-		if out, err = p.lookup(rc, vals, out); err != nil {
+		if err := p.addKey(vals); err != nil {
 			return nil, err
 		}
 	}
-	return out, nil
+	return p.fetchAll(rc)
 }
 
 func (p *pointLookupOp) close() {
@@ -418,6 +458,9 @@ func (v *valuesOp) next(rc *runCtx) ([]types.Row, error) {
 func (v *valuesOp) close() {}
 
 func (f *factory) ConstructFilter(n *planner.PhysicalFilter, in planner.ExecNode) (planner.ExecNode, error) {
+	if v, ok := in.(*vecNode); ok && f.vecEnabled() {
+		return f.vecFilter(n, v)
+	}
 	pred, err := f.compile(n.Pred)
 	if err != nil {
 		return nil, err
@@ -455,6 +498,9 @@ func (o *filterOp) next(rc *runCtx) ([]types.Row, error) {
 func (o *filterOp) close() { o.in.close() }
 
 func (f *factory) ConstructProject(n *planner.PhysicalProject, in planner.ExecNode) (planner.ExecNode, error) {
+	if v, ok := in.(*vecNode); ok && f.vecEnabled() {
+		return f.vecProject(n, v)
+	}
 	fns, err := f.compileAll(n.Exprs)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,462 @@
+package colexec
+
+import (
+	"math"
+	"math/big"
+	"math/bits"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/conflux-db/conflux/planner"
+	"github.com/conflux-db/conflux/sql/builtins"
+	"github.com/conflux-db/conflux/sql/pgerr"
+	"github.com/conflux-db/conflux/sql/types"
+)
+
+// aggKind is a vectorized aggregate whose result matches the builtin's exactly.
+type aggKind uint8
+
+const (
+	aCountStar aggKind = iota
+	aCount
+	aSumInt   // sum(int2/int4) -> int8
+	aSumBig   // sum(int8) -> numeric (128-bit accumulator)
+	aSumFloat // sum(float4/float8)
+	aAvgInt   // avg(int*) -> numeric
+	aAvgFloat // avg(float*) -> float8
+	aMin      // min over the comparison key
+	aMax
+)
+
+type aggSpec struct {
+	k     aggKind
+	col   int
+	width int // float width for sums
+	// Per-group state.
+	n      []int64
+	lo, hi []uint64 // 128-bit sums (two's complement)
+	f      []float64
+	seen   []bool
+	best   []int // min/max: batch-independent index into vals
+	vals   []types.Datum
+	keys   []int64
+	skeys  []string
+}
+
+// AggSupported reports whether call can be vectorized over inSpecs.
+func aggKindOf(call *planner.AggCall, specs []colSpec) (aggSpec, bool) {
+	if call.Distinct || call.Filter != nil || len(call.OrderBy) > 0 || call.Overload == nil {
+		return aggSpec{}, false
+	}
+	if call.Name == "count" && len(call.Args) == 0 {
+		return aggSpec{k: aCountStar}, true
+	}
+	if len(call.Args) != 1 {
+		return aggSpec{}, false
+	}
+	arg := call.Args[0]
+	if c, ok := arg.(*planner.CastExpr); ok && c.Typ.Oid == types.OidText {
+		// varchar -> text changes nothing in the value (max(vc) is max(vc::text)).
+		if r, ok := c.Arg.(*planner.ColRef); ok && r.Typ.Oid == types.OidVarchar {
+			arg = r
+		}
+	}
+	r, ok := arg.(*planner.ColRef)
+	if !ok || r.Idx >= len(specs) || specs[r.Idx].k == kNull {
+		return aggSpec{}, false
+	}
+	s := specs[r.Idx]
+	a := aggSpec{col: r.Idx}
+	switch call.Name {
+	case "count":
+		a.k = aCount
+	case "sum":
+		switch {
+		case s.k == kInt && s.t.Width < 64:
+			a.k = aSumInt
+		case s.k == kInt:
+			a.k = aSumBig
+		case s.k == kFloat:
+			a.k, a.width = aSumFloat, call.Overload.Ret.Width
+		default:
+			return aggSpec{}, false
+		}
+	case "avg":
+		switch s.k {
+		case kInt:
+			a.k = aAvgInt
+		case kFloat:
+			a.k = aAvgFloat
+		default:
+			return aggSpec{}, false
+		}
+	case "min", "max":
+		if s.k == kBool {
+			return aggSpec{}, false
+		}
+		a.k = aMin
+		if call.Name == "max" {
+			a.k = aMax
+		}
+	default:
+		return aggSpec{}, false
+	}
+	return a, true
+}
+
+func (a *aggSpec) grow(g int) {
+	for len(a.n) < g {
+		a.n = append(a.n, 0)
+		a.seen = append(a.seen, false)
+		switch a.k {
+		case aSumBig, aAvgInt, aSumInt:
+			a.lo, a.hi = append(a.lo, 0), append(a.hi, 0)
+		case aSumFloat, aAvgFloat:
+			a.f = append(a.f, 0)
+		case aMin, aMax:
+			a.vals = append(a.vals, types.DNull)
+			a.keys = append(a.keys, 0)
+			a.skeys = append(a.skeys, "")
+		}
+	}
+}
+
+type hashAggOp struct {
+	in      Operator
+	specs   []colSpec
+	groupBy []int
+	aggs    []aggSpec
+	avgDiv  *builtins.Overload
+	// Groups in first-seen order (as the row engine emits them).
+	keys    []types.Row
+	intMap  map[int64]int32
+	nullGrp int32
+	strMap  map[string]int32
+	out     []types.Row
+	pos     int
+	kbuf    []int64
+	sbuf    []string
+	hbuf    []byte
+	grp     []int32
+}
+
+// NewHashAgg aggregates in's batches; ok is false unless every group key
+// is a column reference of a supported type and every aggregate is one
+// whose PostgreSQL result the vectorized code reproduces exactly.
+func NewHashAgg(in Operator, inSpecs Specs, groupBy []planner.Expr, aggs []*planner.AggCall) (RowOperator, bool) {
+	op := &hashAggOp{in: in, specs: inSpecs.s}
+	for _, g := range groupBy {
+		r, ok := g.(*planner.ColRef)
+		if !ok || r.Idx >= len(op.specs) || op.specs[r.Idx].k == kNull {
+			return nil, false
+		}
+		op.groupBy = append(op.groupBy, r.Idx)
+	}
+	for _, c := range aggs {
+		a, ok := aggKindOf(c, op.specs)
+		if !ok {
+			return nil, false
+		}
+		op.aggs = append(op.aggs, a)
+	}
+	div, err := builtins.ResolveBinaryOp("/", types.Numeric, types.Numeric)
+	if err != nil || div.Fn == nil {
+		return nil, false
+	}
+	op.avgDiv = div
+	return op, true
+}
+
+func (o *hashAggOp) Open(env *Env) error {
+	o.keys, o.out, o.pos = nil, nil, 0
+	o.intMap, o.strMap, o.nullGrp = map[int64]int32{}, map[string]int32{}, -1
+	for i := range o.aggs {
+		a := &o.aggs[i]
+		*a = aggSpec{k: a.k, col: a.col, width: a.width}
+	}
+	if err := o.in.Open(env); err != nil {
+		return err
+	}
+	defer o.in.Close()
+	for {
+		b, err := o.in.Next(env)
+		if err != nil {
+			return err
+		}
+		if b == nil {
+			break
+		}
+		err = o.consume(b)
+		b.Release()
+		if err != nil {
+			return err
+		}
+	}
+	if len(o.groupBy) == 0 && len(o.keys) == 0 {
+		o.keys = append(o.keys, nil)
+		for i := range o.aggs {
+			o.aggs[i].grow(1)
+		}
+	}
+	out := make([]types.Row, len(o.keys))
+	for g, key := range o.keys {
+		row := make(types.Row, 0, len(key)+len(o.aggs))
+		row = append(row, key...)
+		for i := range o.aggs {
+			d, err := o.result(&o.aggs[i], g, env)
+			if err != nil {
+				return err
+			}
+			row = append(row, d)
+		}
+		out[g] = row
+	}
+	o.out = out
+	return nil
+}
+
+// assign maps each row of b to its group, creating groups as needed.
+func (o *hashAggOp) assign(b *Batch) {
+	n := b.Len()
+	if cap(o.grp) < n {
+		o.grp = make([]int32, n)
+	}
+	grp := o.grp[:n]
+	newGroup := func(i int) int32 {
+		key := make(types.Row, len(o.groupBy))
+		for j, c := range o.groupBy {
+			key[j] = datumAt(o.specs[c], b.Rec.Column(c), i)
+		}
+		o.keys = append(o.keys, key)
+		return int32(len(o.keys) - 1)
+	}
+	switch {
+	case len(o.groupBy) == 0:
+		if len(o.keys) == 0 {
+			o.keys = append(o.keys, nil)
+		}
+		for i := range grp {
+			grp[i] = 0
+		}
+	case len(o.groupBy) == 1 && o.specs[o.groupBy[0]].k != kString:
+		// One fixed-width key: hash its comparison key directly. floatKey
+		// folds -0 into 0 and every NaN into one value, as the row
+		// engine's hash key does.
+		c := o.groupBy[0]
+		arr := b.Rec.Column(c)
+		o.kbuf = intKeys(o.specs[c], arr, o.kbuf)
+		for i, k := range o.kbuf {
+			if arr.IsNull(i) {
+				if o.nullGrp < 0 {
+					o.nullGrp = newGroup(i)
+				}
+				grp[i] = o.nullGrp
+				continue
+			}
+			g, ok := o.intMap[k]
+			if !ok {
+				g = newGroup(i)
+				o.intMap[k] = g
+			}
+			grp[i] = g
+		}
+	default:
+		cols := make([]arrow.Array, len(o.groupBy))
+		for j, c := range o.groupBy {
+			cols[j] = b.Rec.Column(c)
+		}
+		for i := range grp {
+			h := o.hbuf[:0]
+			for j, c := range o.groupBy {
+				h = types.AppendHashKey(h, datumAt(o.specs[c], cols[j], i))
+			}
+			o.hbuf = h
+			g, ok := o.strMap[string(h)]
+			if !ok {
+				g = newGroup(i)
+				o.strMap[string(h)] = g
+			}
+			grp[i] = g
+		}
+	}
+}
+
+func (o *hashAggOp) consume(b *Batch) error {
+	o.assign(b)
+	grp := o.grp[:b.Len()]
+	ng := len(o.keys)
+	for ai := range o.aggs {
+		a := &o.aggs[ai]
+		a.grow(ng)
+		if a.k == aCountStar {
+			for _, g := range grp {
+				a.n[g]++
+			}
+			continue
+		}
+		arr := b.Rec.Column(a.col)
+		hasNulls := arr.NullN() > 0
+		switch a.k {
+		case aCount:
+			for i, g := range grp {
+				if !hasNulls || arr.IsValid(i) {
+					a.n[g]++
+				}
+			}
+		case aSumInt, aSumBig, aAvgInt:
+			vals := arr.(*array.Int64).Int64Values()
+			for i, g := range grp {
+				if hasNulls && arr.IsNull(i) {
+					continue
+				}
+				v := vals[i]
+				if a.k == aSumInt {
+					s := int64(a.lo[g])
+					r := s + v
+					if (s >= 0) == (v >= 0) && (r >= 0) != (s >= 0) {
+						return pgerr.New(pgerr.NumericValueOutOfRange, "bigint out of range")
+					}
+					a.lo[g] = uint64(r)
+				} else {
+					var c uint64
+					a.lo[g], c = bits.Add64(a.lo[g], uint64(v), 0)
+					ext := uint64(0)
+					if v < 0 {
+						ext = math.MaxUint64
+					}
+					a.hi[g], _ = bits.Add64(a.hi[g], ext, c)
+				}
+				a.n[g]++
+				a.seen[g] = true
+			}
+		case aSumFloat, aAvgFloat:
+			vals := arr.(*array.Float64).Float64Values()
+			for i, g := range grp {
+				if hasNulls && arr.IsNull(i) {
+					continue
+				}
+				v, s := vals[i], a.f[g]
+				r := s + v
+				if a.k == aSumFloat && math.IsInf(r, 0) && !math.IsInf(s, 0) && !math.IsInf(v, 0) {
+					return pgerr.New(pgerr.NumericValueOutOfRange, "value out of range: overflow")
+				}
+				a.f[g] = r
+				a.n[g]++
+				a.seen[g] = true
+			}
+		case aMin, aMax:
+			s := o.specs[a.col]
+			sign := 1
+			if a.k == aMin {
+				sign = -1
+			}
+			if s.k == kString {
+				o.sbuf = stringKeys(arr, o.sbuf)
+				for i, g := range grp {
+					if hasNulls && arr.IsNull(i) {
+						continue
+					}
+					k := o.sbuf[i]
+					if !a.seen[g] || cmpStr(k, a.skeys[g])*sign > 0 {
+						a.skeys[g], a.seen[g] = string([]byte(k)), true // copy: k points into the batch
+						a.vals[g] = types.DString(a.skeys[g])
+					}
+				}
+				continue
+			}
+			o.kbuf = intKeys(s, arr, o.kbuf)
+			for i, g := range grp {
+				if hasNulls && arr.IsNull(i) {
+					continue
+				}
+				k := o.kbuf[i]
+				if !a.seen[g] || cmpInt(k, a.keys[g])*sign > 0 {
+					a.keys[g], a.seen[g] = k, true
+					a.vals[g] = datumAt(s, arr, i)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func cmpStr(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func (o *hashAggOp) result(a *aggSpec, g int, env *Env) (types.Datum, error) {
+	switch a.k {
+	case aCountStar, aCount:
+		return types.DInt(a.n[g]), nil
+	case aMin, aMax:
+		return a.vals[g], nil
+	}
+	if !a.seen[g] {
+		return types.DNull, nil
+	}
+	switch a.k {
+	case aSumInt:
+		return types.DInt(int64(a.lo[g])), nil
+	case aSumBig:
+		return int128Decimal(a.hi[g], a.lo[g]), nil
+	case aAvgInt:
+		ev := &builtins.EvalContext{Ctx: env.Ctx}
+		return o.avgDiv.Fn(ev, []types.Datum{int128Decimal(a.hi[g], a.lo[g]), types.NewDecimalFromInt(a.n[g])})
+	case aSumFloat:
+		if a.width == 32 {
+			return types.DFloat(float32(a.f[g])), nil
+		}
+		return types.DFloat(a.f[g]), nil
+	case aAvgFloat:
+		return types.DFloat(a.f[g] / float64(a.n[g])), nil
+	}
+	return types.DNull, nil
+}
+
+// int128Decimal converts a two's complement 128-bit integer to a numeric
+// with exponent 0, built as the row engine's big.Int sum is.
+func int128Decimal(hi, lo uint64) *types.DDecimal {
+	neg := int64(hi) < 0
+	if neg {
+		lo = ^lo + 1
+		hi = ^hi
+		if lo == 0 {
+			hi++
+		}
+	}
+	v := new(big.Int).SetUint64(hi)
+	v.Lsh(v, 64)
+	v.Or(v, new(big.Int).SetUint64(lo))
+	d := &types.DDecimal{}
+	d.Coeff.SetMathBigInt(v)
+	d.Negative = neg
+	return d
+}
+
+func (o *hashAggOp) NextRows(*Env) ([]types.Row, error) {
+	if o.pos >= len(o.out) {
+		return nil, nil
+	}
+	end := min(o.pos+BatchSize, len(o.out))
+	b := o.out[o.pos:end]
+	o.pos = end
+	return b, nil
+}
+
+func (o *hashAggOp) Close() {}

@@ -1,0 +1,263 @@
+package exec
+
+import (
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/conflux-db/conflux/exec/colexec"
+	"github.com/conflux-db/conflux/planner"
+	"github.com/conflux-db/conflux/sql/pgerr"
+	"github.com/conflux-db/conflux/sql/types"
+)
+
+// vecNode is a vectorized pipeline (package colexec) seen from the row
+// engine: a Scan -> Filter -> Project -> HashAgg chain whose every node the
+// factory could vectorize. It also holds the equivalent row plan, built
+// alongside, because whether the pipeline pays off is only known once
+// the chain is complete: a bare scan (or a scan under a projection) would
+// only convert rows to Arrow and back, so it runs the row plan; a chain
+// with a filter or an aggregation runs vectorized. The decision depends
+// only on the chain, so EXPLAIN shows exactly what runs.
+type vecNode struct {
+	src   colexec.Operator    // batch-producing pipeline, or nil when agg is set
+	specs colexec.Specs       // layout of src's batches
+	agg   colexec.RowOperator // aggregation: ends the pipeline with rows
+	row   operator            // the same plan, row at a time
+	phys  []planner.Physical  // nodes of the chain, bottom-up
+	worth bool                // the chain has a filter or an aggregation
+	// lossy: some column the row engine might read has a type batches
+	// cannot hold (a Null array stands in). Filters and projections over
+	// such a scan only vectorize when they do not reference it, and the
+	// pipeline only runs once a projection or aggregation dropped it.
+	lossy bool
+	// extended is set when a parent node continued the chain: the parent
+	// vecNode runs it, so this one is never opened.
+	extended bool
+
+	useVec bool
+	env    colexec.Env
+}
+
+var vecMem = memory.DefaultAllocator
+
+func (f *factory) newVecNode(v *vecNode, child *vecNode) *vecNode {
+	if child != nil {
+		child.extended = true
+		v.phys = append(append([]planner.Physical{}, child.phys...), v.phys...)
+		v.worth = v.worth || child.worth
+	}
+	f.rc.vecNodes = append(f.rc.vecNodes, v)
+	return v
+}
+
+// rowPlan builds n's row operator through the normal constructors (the
+// vectorization hooks are off meanwhile).
+func (f *factory) rowPlan(build func() (planner.ExecNode, error)) (operator, error) {
+	f.noVec = true
+	defer func() { f.noVec = false }()
+	n, err := build()
+	if err != nil {
+		return nil, err
+	}
+	return n.(operator), nil
+}
+
+// vecEnabled says whether this execution may vectorize: EXPLAIN ANALYZE
+// keeps per-node row statistics, so it runs the row engine.
+func (f *factory) vecEnabled() bool { return !f.noVec && f.rc.stats == nil && !f.rc.rowOnly }
+
+func (f *factory) vecScan(n *planner.PhysicalScan) (planner.ExecNode, bool, error) {
+	if !f.vecEnabled() || n.Index == nil || n.Index.ID != n.Table.Primary.ID ||
+		len(n.Span.Eq) > 0 || n.Span.Lo != nil || n.Span.Hi != nil {
+		return nil, false, nil
+	}
+	typs := make([]*types.T, len(n.Cols()))
+	for i, c := range n.Cols() {
+		typs[i] = c.Typ
+	}
+	specs, lossy := colexec.ScanSpecs(typs, n.Needed)
+	var src colexec.Operator = colexec.NewScan(vecMem, colexec.ScanSpec{Table: f.table(n.Table), Index: n.Index, Types: typs, Needed: n.Needed})
+	if n.Filter != nil {
+		var ok bool
+		if src, ok = colexec.NewFilter(vecMem, src, specs, n.Filter, f.vecC()); !ok {
+			return nil, false, nil
+		}
+	}
+	row, err := f.rowPlan(func() (planner.ExecNode, error) { return f.ConstructScan(n) })
+	if err != nil {
+		return nil, true, err
+	}
+	return f.newVecNode(&vecNode{src: src, specs: specs, row: row, phys: []planner.Physical{n}, worth: n.Filter != nil, lossy: lossy}, nil), true, nil
+}
+
+func (f *factory) vecFilter(n *planner.PhysicalFilter, in *vecNode) (planner.ExecNode, error) {
+	if in.src != nil {
+		if src, ok := colexec.NewFilter(vecMem, in.src, in.specs, n.Pred, f.vecC()); ok {
+			row, err := f.rowPlan(func() (planner.ExecNode, error) { return f.ConstructFilter(n, in.row) })
+			if err != nil {
+				return nil, err
+			}
+			return f.newVecNode(&vecNode{src: src, specs: in.specs, row: row, phys: []planner.Physical{n}, worth: true, lossy: in.lossy}, in), nil
+		}
+	}
+	return f.rowPlan(func() (planner.ExecNode, error) { return f.ConstructFilter(n, in) })
+}
+
+func (f *factory) vecProject(n *planner.PhysicalProject, in *vecNode) (planner.ExecNode, error) {
+	if in.src != nil {
+		if src, specs, ok := colexec.NewProject(vecMem, in.src, in.specs, n.Exprs, f.vecC()); ok {
+			row, err := f.rowPlan(func() (planner.ExecNode, error) { return f.ConstructProject(n, in.row) })
+			if err != nil {
+				return nil, err
+			}
+			return f.newVecNode(&vecNode{src: src, specs: specs, row: row, phys: []planner.Physical{n}}, in), nil
+		}
+	}
+	return f.rowPlan(func() (planner.ExecNode, error) { return f.ConstructProject(n, in) })
+}
+
+func (f *factory) vecHashAgg(n *planner.PhysicalHashAgg, in *vecNode) (planner.ExecNode, error) {
+	if in.src != nil {
+		if agg, ok := colexec.NewHashAgg(in.src, in.specs, n.GroupBy, n.Aggs); ok {
+			row, err := f.rowPlan(func() (planner.ExecNode, error) { return f.ConstructHashAgg(n, in.row) })
+			if err != nil {
+				return nil, err
+			}
+			return f.newVecNode(&vecNode{agg: agg, row: row, phys: []planner.Physical{n}, worth: true}, in), nil
+		}
+	}
+	return f.rowPlan(func() (planner.ExecNode, error) { return f.ConstructHashAgg(n, in) })
+}
+
+func (v *vecNode) runsVec() bool { return v.worth && !v.lossy }
+
+func (v *vecNode) open(rc *runCtx) error {
+	v.useVec = v.runsVec()
+	if !v.useVec {
+		return v.row.open(rc)
+	}
+	v.env = colexec.Env{
+		Ctx:    rc.ctx,
+		KV:     rc.kv,
+		Cancel: func() error { return checkCancel(rc) },
+		Param: func(i int, t *types.T) (types.Datum, error) {
+			if i >= len(rc.params) {
+				return nil, pgerr.New(pgerr.UndefinedParameter, "there is no parameter $%d", i+1)
+			}
+			d := rc.params[i]
+			if d == nil {
+				return types.DNull, nil
+			}
+			if s, ok := d.(types.DString); ok && t.Family != types.StringFamily && t.Family != types.UnknownFamily {
+				return types.ParseText(string(s), t, rc.tctx)
+			}
+			return d, nil
+		},
+	}
+	if v.agg != nil {
+		return v.agg.Open(&v.env)
+	}
+	return v.src.Open(&v.env)
+}
+
+func (v *vecNode) next(rc *runCtx) ([]types.Row, error) {
+	if !v.useVec {
+		return v.row.next(rc)
+	}
+	v.env.Ctx = rc.ctx
+	if v.agg != nil {
+		return v.agg.NextRows(&v.env)
+	}
+	b, err := v.src.Next(&v.env)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	defer b.Release()
+	return b.AppendRows(make([]types.Row, 0, b.Len())), nil
+}
+
+func (v *vecNode) close() {
+	if !v.useVec {
+		v.row.close()
+		return
+	}
+	if v.agg != nil {
+		v.agg.Close()
+		return
+	}
+	v.src.Close()
+}
+
+// vecAnnotate marks the plan nodes that run vectorized for EXPLAIN
+// (nil when none do).
+func (rc *runCtx) vecAnnotate() func(planner.Physical) string {
+	marked := map[planner.Physical]bool{}
+	for _, v := range rc.vecNodes {
+		if !v.extended && v.runsVec() {
+			for _, p := range v.phys {
+				marked[p] = true
+			}
+		}
+	}
+	if len(marked) == 0 {
+		return nil
+	}
+	return func(p planner.Physical) string {
+		if marked[p] {
+			return "(vectorized)"
+		}
+		return ""
+	}
+}
+
+// vecConsts lets colexec evaluate row-independent operands (casts of
+// constants and parameters) with the row engine's compiled expressions,
+// once per batch. Only casts over Const and Param qualify: they are
+// immutable or stable, so evaluating them once per batch instead of once
+// per row cannot change the result.
+func (f *factory) vecConsts(e planner.Expr) (colexec.ScalarFn, bool) {
+	ok := true
+	planner.WalkExpr(e, func(x planner.Expr) bool {
+		switch x.(type) {
+		case *planner.Const, *planner.Param, *planner.CastExpr:
+		default:
+			ok = false
+		}
+		return ok
+	})
+	if !ok {
+		return nil, false
+	}
+	fn, err := f.compile(e)
+	if err != nil {
+		return nil, false
+	}
+	rc := f.rc
+	return func(*colexec.Env) (types.Datum, error) { return fn(rc, nil) }, true
+}
+
+// vecFold evaluates a cast of a constant (no parameters) once, at
+// construction; colexec needs the value then to check that it compares
+// exactly with a numeric column. Failures leave the plan to the row engine.
+func (f *factory) vecFold(e planner.Expr) (types.Datum, bool) {
+	ok := true
+	planner.WalkExpr(e, func(x planner.Expr) bool {
+		switch x.(type) {
+		case *planner.Const, *planner.CastExpr:
+		default:
+			ok = false
+		}
+		return ok
+	})
+	if !ok {
+		return nil, false
+	}
+	fn, err := f.compile(e)
+	if err != nil {
+		return nil, false
+	}
+	d, err := fn(f.rc, nil)
+	return d, err == nil
+}
+
+func (f *factory) vecC() colexec.ConstCompiler {
+	return colexec.ConstCompiler{Fn: f.vecConsts, Fold: f.vecFold}
+}
