@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -144,6 +145,7 @@ func BenchmarkPointLookupParallel(b *testing.B) {
 	b.SetParallelism(4) // 8 clients on 2 cores
 	b.ReportAllocs()
 	b.ResetTimer()
+	defer reportCPU(b)()
 	var seed atomic.Uint64
 	b.RunParallel(func(pb *testing.PB) {
 		conn, err := pgx.Connect(ctx, connStr)
@@ -163,4 +165,59 @@ func BenchmarkPointLookupParallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkBatchLookupParallel is the batch mode of bench/cmd/pointlookup:
+// 8 clients, WHERE id = ANY($1) with 100 keys, on-disk server.
+func BenchmarkBatchLookupParallel(b *testing.B) {
+	const rows = 200_000
+	connStr := startEngineServerOn(b, rows, sql.Config{DataDir: b.TempDir(), Logger: testLogger()})
+	ctx := context.Background()
+	b.SetParallelism(4)
+	b.ReportAllocs()
+	b.ResetTimer()
+	defer reportCPU(b)()
+	var seed atomic.Uint64
+	b.RunParallel(func(pb *testing.PB) {
+		conn, err := pgx.Connect(ctx, connStr)
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		defer conn.Close(ctx)
+		rng := rand.New(rand.NewPCG(seed.Add(1), 2))
+		ids := make([]int64, 100)
+		for pb.Next() {
+			for i := range ids {
+				ids[i] = rng.Int64N(rows) + 1
+			}
+			r, err := conn.Query(ctx, `SELECT id, balance FROM accounts WHERE id = ANY($1)`, ids)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			for r.Next() {
+			}
+			if err := r.Err(); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "keys/s")
+}
+
+// reportCPU reports the process's CPU time (server and clients together)
+// per operation: unlike ns/op it does not depend on what else the
+// machine is running.
+func reportCPU(b *testing.B) func() {
+	cpu := func() time.Duration {
+		var ru syscall.Rusage
+		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	start := cpu()
+	return func() {
+		b.ReportMetric(float64((cpu()-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
 }

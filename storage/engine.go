@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync"
 	"sync/atomic"
 
@@ -22,6 +23,10 @@ type Options struct {
 	Logger *slog.Logger
 	// CacheSize is the block cache size in bytes; 128 MiB when zero.
 	CacheSize int64
+	// RowCacheSize bounds the cache of recently read rows (newest
+	// versions) that serves point reads; 128 MiB when zero, none when
+	// negative.
+	RowCacheSize int64
 }
 
 // Engine is the Pebble-backed MVCC store. It is safe for concurrent use.
@@ -40,7 +45,13 @@ type Engine struct {
 	// over every level) costs more than the seek of a point read.
 	getMu    sync.Mutex
 	getIters []genIter
-	closed   bool
+	// readers are the PointReaders holding an iterator; Close closes
+	// their iterators too, so a transaction nobody ended does not keep
+	// Pebble from shutting down.
+	readers map[*PointReader]struct{}
+	closed  bool
+
+	rows *rowCache // nil: no row cache
 }
 
 // genIter is an idle point-read iterator and the write generation it was
@@ -97,7 +108,14 @@ func Open(ctx context.Context, dir string, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage: open %q: %w", dir, err)
 	}
-	return &Engine{db: db, log: log}, nil
+	e := &Engine{db: db, log: log}
+	switch rcs := opts.RowCacheSize; {
+	case rcs == 0:
+		e.rows = newRowCache(128 << 20)
+	case rcs > 0:
+		e.rows = newRowCache(rcs)
+	}
+	return e, nil
 }
 
 // Close flushes nothing extra (every acknowledged commit is already in the
@@ -106,6 +124,11 @@ func (e *Engine) Close() error {
 	e.getMu.Lock()
 	idle := e.getIters
 	e.getIters, e.closed = nil, true
+	for r := range e.readers {
+		idle = append(idle, genIter{it: r.it})
+		r.it = nil
+	}
+	e.readers = nil
 	e.getMu.Unlock()
 	for _, gi := range idle {
 		_ = gi.it.Close()
@@ -165,13 +188,125 @@ func (e *Engine) releaseGetIter(it *pebble.Iterator, gen uint64) {
 // Get returns the newest version of key at or below readTS. The returned
 // value is owned by the caller.
 func (e *Engine) Get(key []byte, readTS uint64) (value []byte, found bool, err error) {
-	var buf [64]byte
-	seek := appendVersioned(buf[:0], key, readTS)
+	if v, found, ok := e.cached(key, readTS); ok {
+		return v, found, nil
+	}
 	it, gen, err := e.acquireGetIter()
 	if err != nil {
 		return nil, false, err
 	}
 	defer e.releaseGetIter(it, gen)
+	return e.getAt(it, gen, key, readTS)
+}
+
+// PointReader serves many point reads at one read timestamp from one
+// Pebble iterator (a transaction's reads, the keys of a batch lookup):
+// no pool traffic per read, and reads in ascending key order let Pebble
+// seek forward from the previous position instead of from the top of
+// each level. The iterator is taken on the first Get, so it holds every
+// write completed by then; the caller must Close it before moving to a
+// newer read timestamp. Not safe for concurrent use.
+type PointReader struct {
+	e   *Engine
+	it  *pebble.Iterator
+	gen uint64
+}
+
+// NewPointReader returns a reader (a value, so it can be embedded without
+// an allocation); it holds no resources until used.
+func (e *Engine) NewPointReader() PointReader { return PointReader{e: e} }
+
+// Get is Engine.Get through the reader's iterator.
+func (r *PointReader) Get(key []byte, readTS uint64) ([]byte, bool, error) {
+	if v, found, ok := r.e.cached(key, readTS); ok {
+		return v, found, nil
+	}
+	if r.it == nil {
+		it, gen, err := r.e.acquireGetIter()
+		if err != nil {
+			return nil, false, err
+		}
+		e := r.e
+		e.getMu.Lock()
+		if e.closed {
+			e.getMu.Unlock()
+			_ = it.Close()
+			return nil, false, pebble.ErrClosed
+		}
+		if e.readers == nil {
+			e.readers = map[*PointReader]struct{}{}
+		}
+		e.readers[r] = struct{}{}
+		e.getMu.Unlock()
+		r.it, r.gen = it, gen
+	}
+	return r.e.getAt(r.it, r.gen, key, readTS)
+}
+
+// Close gives the iterator back; the reader can be used again afterwards
+// (it then takes a fresh iterator).
+func (r *PointReader) Close() {
+	if r.it == nil {
+		return
+	}
+	e := r.e
+	e.getMu.Lock()
+	_, live := e.readers[r]
+	delete(e.readers, r)
+	e.getMu.Unlock()
+	if live { // else Engine.Close already closed it
+		e.releaseGetIter(r.it, r.gen)
+	}
+	r.it = nil
+}
+
+// cached answers a point read from the row cache when it can (ok).
+func (e *Engine) cached(key []byte, readTS uint64) (value []byte, found, ok bool) {
+	if e.rows == nil {
+		return nil, false, false
+	}
+	c, hit := e.rows.get(key)
+	if !hit || c.ts > readTS {
+		return nil, false, false
+	}
+	if c.tomb {
+		return nil, false, true
+	}
+	return append([]byte(nil), c.value...), true, true
+}
+
+// getAt reads key at readTS through it (of generation gen). With the row
+// cache on, it reads the newest version first, remembers it, and seeks
+// again only when that version is newer than the snapshot.
+func (e *Engine) getAt(it *pebble.Iterator, gen uint64, key []byte, readTS uint64) ([]byte, bool, error) {
+	var buf [64]byte
+	if e.rows != nil {
+		seek := appendVersioned(buf[:0], key, math.MaxUint64)
+		if !it.SeekPrefixGE(seek) {
+			return nil, false, it.Error()
+		}
+		_, ts, ok := decodeEngineKey(it.Key())
+		if !ok {
+			return nil, false, nil
+		}
+		v, err := it.ValueAndErr()
+		if err != nil {
+			return nil, false, err
+		}
+		tomb := len(v) == 0 || v[0] == tagTomb
+		var val []byte
+		if !tomb {
+			val = v[1:]
+		}
+		e.rows.put(key, rowCacheEntry{ts: ts, value: val, tomb: tomb}, gen, e.gen.Load)
+		if ts <= readTS {
+			if tomb {
+				return nil, false, nil
+			}
+			return append([]byte(nil), val...), true, nil
+		}
+	}
+	seek := appendVersioned(buf[:0], key, readTS)
 	// Prefix iteration (userKey+0x00) confines the seek to key's versions
 	// and lets the bloom filters skip tables without it; the bare
 	// metadata key sorts before every version, so it is never reached.
@@ -227,10 +362,27 @@ func (e *Engine) ApplyCommit(writes []Write, commitTS uint64, sync bool) error {
 	if sync {
 		wo = pebble.Sync
 	}
+	large := b.Len() >= bulkFlushBytes
 	err := b.Commit(wo)
 	e.gen.Add(1) // after the write completed: see Engine.gen
+	if e.rows != nil {
+		e.rows.invalidate(writes) // after gen: see rowCache
+	}
+	if err == nil && large {
+		// A bulk load (COPY, INSERT ... SELECT) lands as one huge batch,
+		// which Pebble keeps as a "flushable batch" that point reads
+		// binary-search entry by entry until enough else is written to
+		// trigger a flush. Flush it now so reads find sorted tables with
+		// bloom filters instead.
+		if _, ferr := e.db.AsyncFlush(); ferr != nil {
+			e.log.Warn("storage: flush after bulk commit", "error", ferr)
+		}
+	}
 	return err
 }
+
+// bulkFlushBytes is the commit size from which ApplyCommit flushes.
+const bulkFlushBytes = 8 << 20
 
 // MaxCommitTS returns the largest commit timestamp ever applied (0 for a
 // new store).

@@ -97,6 +97,12 @@ type Txn struct {
 	// Reads of SERIALIZABLE transactions, validated at commit.
 	reads []Intent
 	spans []Span
+
+	// pr serves the transaction's point reads from one Pebble iterator,
+	// taken at the first Get (after the snapshot was fixed, so it holds
+	// every commit the snapshot covers) and given back when the snapshot
+	// moves (Refresh) or the transaction ends.
+	pr storage.PointReader
 }
 
 // entry is one buffered write. readTS is the snapshot the first write of
@@ -134,7 +140,10 @@ func (t *Txn) Get(ctx context.Context, key []byte) (value []byte, found bool, er
 	if t.opts.Isolation == Serializable {
 		t.reads = append(t.reads, Intent{Key: append([]byte(nil), key...), ReadTS: t.readTS})
 	}
-	return t.db.engine.Get(key, t.readTS)
+	if t.pr == (storage.PointReader{}) {
+		t.pr = t.db.engine.NewPointReader()
+	}
+	return t.pr.Get(key, t.readTS)
 }
 
 // Scan iterates the keys in [lower, upper) in ascending order (descending
@@ -274,6 +283,7 @@ func (t *Txn) Commit(ctx context.Context) error {
 }
 
 func (t *Txn) release() {
+	t.pr.Close()
 	t.buf, t.undo, t.reads, t.spans = nil, nil, nil, nil
 }
 
@@ -314,6 +324,7 @@ func (t *Txn) Refresh() {
 	if t.done {
 		return
 	}
+	t.pr.Close() // its iterator may predate commits the new snapshot covers
 	t.db.mu.Lock()
 	pinned := (t.buf != nil && t.buf.Len() > 0) || len(t.reads) > 0 || len(t.spans) > 0
 	t.readTS = t.db.mgr.Refresh(t.id, pinned)
