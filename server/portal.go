@@ -75,12 +75,26 @@ func (c *conn) simpleQuery(q string) {
 	if err == nil && len(stmts) == 0 {
 		c.send(&pgproto3.EmptyQueryResponse{}, 0)
 	}
+	// A string of several statements runs as one implicit transaction.
+	blocker, block := c.sess.(implicitBlocker)
+	block = block && len(stmts) > 1
+	if block {
+		blocker.BeginImplicitBlock()
+	}
 	for _, st := range stmts {
 		if err = c.protect(func() error { return c.runSimpleStatement(st) }); err != nil {
 			break
 		}
 		if c.writeErr != nil {
+			if block {
+				blocker.EndImplicitBlock(false)
+			}
 			return
+		}
+	}
+	if block {
+		if endErr := c.protect(func() error { return blocker.EndImplicitBlock(err == nil) }); err == nil {
+			err = endErr
 		}
 	}
 	if c.fatalErr != nil {
@@ -317,4 +331,11 @@ func (e *rowEncoder) send(row types.Row) error {
 	}
 	e.c.send(&pgproto3.DataRow{Values: e.vals}, len(e.buf)+4*len(e.vals)+2)
 	return nil
+}
+
+// implicitBlocker is implemented by sessions that run a multi-statement
+// simple query as one implicit transaction (the SQL engine's sessions).
+type implicitBlocker interface {
+	BeginImplicitBlock()
+	EndImplicitBlock(ok bool) error
 }

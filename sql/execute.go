@@ -269,7 +269,7 @@ func (s *Session) Execute(ctx context.Context, p *Prepared, params []types.Datum
 				s.abortStatement()
 				return nil
 			}
-			if implicit && s.txn != nil && !s.explicit {
+			if implicit && s.txn != nil && !s.explicit && !s.inBlock {
 				if err := s.endTxn(true); err != nil {
 					return err
 				}
@@ -283,7 +283,7 @@ func (s *Session) Execute(ctx context.Context, p *Prepared, params []types.Datum
 		return cur, nil
 	}
 	cancel()
-	if implicit && s.txn != nil && !s.explicit {
+	if implicit && s.txn != nil && !s.explicit && !s.inBlock {
 		if err := s.endTxn(true); err != nil {
 			return nil, err
 		}
@@ -392,6 +392,14 @@ func (s *Session) execTransactionStmt(ctx context.Context, ts *pg_query.Transact
 		s.txnOpts = opts
 		return tagCursor(beginTag(ts)), nil
 	case pg_query.TransactionStmtKind_TRANS_STMT_COMMIT:
+		if !s.explicit && s.inBlock && s.txn != nil {
+			// COMMIT inside a multi-statement string commits what the
+			// string's implicit transaction did so far.
+			if err := s.endTxn(true); err != nil {
+				return nil, err
+			}
+			return tagCursor("COMMIT"), nil
+		}
 		if !s.explicit {
 			s.notices = append(s.notices, Notice{Severity: "WARNING", Code: pgerr.NoActiveSQLTransaction, Message: "there is no transaction in progress"})
 			return tagCursor("COMMIT"), nil
@@ -689,4 +697,24 @@ func beginTag(ts *pg_query.TransactionStmt) string {
 		return "START TRANSACTION"
 	}
 	return "BEGIN"
+}
+
+// BeginImplicitBlock marks the start of a multi-statement simple-protocol
+// query string. Until EndImplicitBlock, statements outside BEGIN share one
+// implicit transaction, so the string is all or nothing as in PostgreSQL.
+func (s *Session) BeginImplicitBlock() { s.inBlock = true }
+
+// EndImplicitBlock ends a multi-statement string: ok commits the implicit
+// transaction (returning its commit error), !ok rolls it back. An
+// explicit transaction the string opened stays open.
+func (s *Session) EndImplicitBlock(ok bool) error {
+	s.inBlock = false
+	if s.explicit || s.txn == nil {
+		return nil
+	}
+	if s.openCursor != nil {
+		s.openCursor.Close()
+		s.openCursor = nil
+	}
+	return s.endTxn(ok)
 }

@@ -41,6 +41,7 @@ type sessionState struct {
 	txnOpts    txn.Options
 	savepoints []savepoint
 	hasTemp    bool // the session created its pg_temp schema
+	inBlock    bool // inside a multi-statement simple query string
 	currvals   map[catalog.ID]int64
 	tctx       *types.Context
 	tctxKey    [3]string

@@ -103,3 +103,45 @@ func TestWriteConflict(t *testing.T) {
 		t.Fatalf("balance: %q %v", got, err)
 	}
 }
+
+// TestImplicitBlock: a multi-statement string outside BEGIN is one
+// implicit transaction: a failure rolls back the statements before it.
+func TestImplicitBlock(t *testing.T) {
+	_, s := newTestSession(t)
+	block := func(q string) error {
+		t.Helper()
+		s.BeginImplicitBlock()
+		_, err := run(t, s, q)
+		if endErr := s.EndImplicitBlock(err == nil); err == nil {
+			err = endErr
+		}
+		return err
+	}
+	if _, err := run(t, s, "CREATE TABLE ib (id int PRIMARY KEY)"); err != nil {
+		t.Fatal(err)
+	}
+	if err := block("INSERT INTO ib VALUES (1); INSERT INTO ib VALUES (1)"); pgerr.Code(err) != pgerr.UniqueViolation {
+		t.Fatalf("want 23505, got %v", err)
+	}
+	if got, _ := run(t, s, "SELECT count(*) FROM ib"); got != "0\nSELECT 1" {
+		t.Fatalf("failed block left rows: %q", got)
+	}
+	if err := block("INSERT INTO ib VALUES (1); COMMIT; INSERT INTO ib VALUES (1)"); pgerr.Code(err) != pgerr.UniqueViolation {
+		t.Fatalf("want 23505, got %v", err)
+	}
+	if got, _ := run(t, s, "SELECT count(*) FROM ib"); got != "1\nSELECT 1" {
+		t.Fatalf("COMMIT inside the block should keep the first row: %q", got)
+	}
+	if err := block("INSERT INTO ib VALUES (2); BEGIN; INSERT INTO ib VALUES (3)"); err != nil {
+		t.Fatal(err)
+	}
+	if s.TxnStatus() != 'T' {
+		t.Fatalf("BEGIN inside a string leaves the transaction open, status %c", s.TxnStatus())
+	}
+	if _, err := run(t, s, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := run(t, s, "SELECT count(*) FROM ib"); got != "1\nSELECT 1" {
+		t.Fatalf("ROLLBACK should undo the whole adopted block: %q", got)
+	}
+}
