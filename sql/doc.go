@@ -22,9 +22,10 @@
 // as in PostgreSQL; an implicit one is simply rolled back. READ COMMITTED
 // takes a fresh snapshot per statement.
 //
-// Known difference: a multi-statement simple-protocol string runs each
-// statement in its own implicit transaction, where PostgreSQL runs the
-// whole string in one.
+// A multi-statement simple-protocol string is one implicit transaction
+// (the server brackets it with BeginImplicitBlock/EndImplicitBlock): a
+// failure rolls back the statements before it, COMMIT inside it commits
+// what ran so far, and BEGIN inside it adopts them, as in PostgreSQL.
 //
 // # Catalog
 //
