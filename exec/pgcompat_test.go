@@ -1,7 +1,6 @@
 package exec_test
 
 import (
-	"os"
 	"strings"
 	"testing"
 
@@ -50,19 +49,6 @@ func (h *harness) run(sql string) string {
 		names = append(names, c.Name+":"+c.Type.SQLString())
 	}
 	return strings.Join(names, ",") + "\n" + fmtRows(rows, p)
-}
-
-// TestScratch runs CONFLUX_SQL (statements separated by ";;") and logs
-// the results; a debugging aid, skipped unless the variable is set.
-func TestScratch(t *testing.T) {
-	src := os.Getenv("CONFLUX_SQL")
-	if src == "" {
-		t.Skip("CONFLUX_SQL not set")
-	}
-	h := compatHarness(t)
-	for _, s := range strings.Split(src, ";;") {
-		t.Logf("%s\n%s", s, h.run(strings.TrimSpace(s)))
-	}
 }
 
 // TestPostgresCompat pins behaviour that must match PostgreSQL 15

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -90,7 +91,11 @@ func (r *selectResult) outScope(alias string, colAliases []string) *scope {
 // WITH, ORDER BY and LIMIT. parent is the enclosing query's scope.
 func (b *binder) bindSelect(st *pg_query.SelectStmt, parent *scope) (*selectResult, error) {
 	if err := b.ctx.Err(); err != nil {
-		return nil, err
+		// Clients must get 57014, never the bare context error (XX000).
+		if errors.Is(err, context.DeadlineExceeded) {
+			return nil, pgerr.New(pgerr.QueryCanceled, "canceling statement due to statement timeout")
+		}
+		return nil, pgerr.New(pgerr.QueryCanceled, "canceling statement due to user request")
 	}
 	sc := &scope{parent: parent}
 	if st.WithClause != nil {
@@ -387,12 +392,25 @@ func (b *binder) bindWith(w *pg_query.WithClause, sc *scope) error {
 			continue
 		}
 		if w.Recursive && (q.Op == pg_query.SetOperation_SETOP_UNION) && b.refersTo(q.Rarg, cte.Ctename) {
-			if err := b.bindRecursiveCTE(def, q, sc); err != nil {
+			// Like the non-recursive case below: bound at the WITH's level,
+			// not seeing its query's FROM items.
+			if err := b.bindRecursiveCTE(def, q, &scope{parent: sc.parent, ctes: sc.ctes, transparent: true}); err != nil {
 				return err
 			}
 		} else {
-			defScope := sc
+			// The definition sees the WITH's CTEs and the enclosing query
+			// levels, never the FROM items of the query the WITH belongs
+			// to (bound later, but before this lazy bind runs).
+			defScope := &scope{parent: sc.parent, ctes: sc.ctes, transparent: true}
+			if w.Recursive && b.refersTo(q, cte.Ctename) {
+				if q.Op == pg_query.SetOperation_SETOP_UNION {
+					return pgerr.New(pgerr.InvalidRecursion, "recursive reference to query \"%s\" must not appear within its non-recursive term", cte.Ctename)
+				}
+				return pgerr.New(pgerr.InvalidRecursion, "recursive query \"%s\" does not have the form non-recursive-term UNION [ALL] recursive-term", cte.Ctename)
+			}
 			def.bind = func() (Logical, []ColMeta, error) {
+				def.binding = true
+				defer func() { def.binding = false }()
 				r, err := b.bindSelect(q, defScope)
 				if err != nil {
 					return nil, nil, err

@@ -225,7 +225,7 @@ func (b *binder) bindRangeVar(rv *pg_query.RangeVar, sc *scope) (Logical, []scop
 		colAliases = nameList(rv.Alias.Colnames)
 	}
 	if rv.Schemaname == "" {
-		if def := sc.lookupCTE(rv.Relname); def != nil {
+		if def, levels := sc.lookupCTELevels(rv.Relname); def != nil {
 			var plan Logical
 			var cols []ColMeta
 			if def.recursive != nil {
@@ -234,6 +234,13 @@ func (b *binder) bindRangeVar(rv *pg_query.RangeVar, sc *scope) (Logical, []scop
 				var err error
 				if plan, cols, err = def.bind(); err != nil {
 					return nil, nil, err
+				}
+				// The definition's outer references count levels from the
+				// WITH's own query; from a nested subquery they would read
+				// the wrong enclosing row (XX000 "outer reference out of
+				// range" at best), so refuse rather than rebase them.
+				if levels > 1 && logicalHasOuterRefs(plan) {
+					return nil, nil, pgerr.Unsupported("a WITH query that references an outer query, used from a nested subquery,")
 				}
 			}
 			out := make([]scopeCol, len(cols))

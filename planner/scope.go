@@ -41,15 +41,32 @@ type cteDef struct {
 	bind      func() (Logical, []ColMeta, error) // binds a fresh copy at each reference
 	recursive *LogicalWorkTable                  // set while binding the recursive term
 	colNames  []string
+	// binding is set while the definition's own query is being bound: a
+	// (non-recursive) CTE does not see itself, so a reference to its name
+	// from inside resolves further out, instead of recursing forever.
+	binding bool
 }
 
 func (s *scope) lookupCTE(name string) *cteDef {
+	d, _ := s.lookupCTELevels(name)
+	return d
+}
+
+// lookupCTELevels also returns how many query levels (non-transparent
+// scopes) lie from s up to and including the scope holding the CTE: 1
+// when the reference is at the WITH's own level, more from a nested
+// subquery.
+func (s *scope) lookupCTELevels(name string) (*cteDef, int) {
+	levels := 0
 	for sc := s; sc != nil; sc = sc.parent {
-		if d, ok := sc.ctes[name]; ok {
-			return d
+		if !sc.transparent {
+			levels++
+		}
+		if d, ok := sc.ctes[name]; ok && !d.binding {
+			return d, levels
 		}
 	}
-	return nil
+	return nil, 0
 }
 
 // resolve finds a column by (optional) qualifier and name, searching

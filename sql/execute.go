@@ -156,6 +156,19 @@ func selectTag(n int64) string { return fmt.Sprintf("SELECT %d", n) }
 // Prepare analyzes one statement. paramOIDs are the client-declared
 // parameter types (0 = infer).
 func (s *Session) Prepare(ctx context.Context, stmt Statement, paramOIDs []uint32) (*Prepared, error) {
+	p, err := s.prepare(ctx, stmt, paramOIDs)
+	if err != nil {
+		if p == nil || !isTxnControlStmt(stmt.ast) {
+			s.failStatement()
+		}
+		return nil, canceledError(ctx, err)
+	}
+	return p, nil
+}
+
+func isTxnControlStmt(n *pg_query.Node) bool { return n != nil && n.GetTransactionStmt() != nil }
+
+func (s *Session) prepare(ctx context.Context, stmt Statement, paramOIDs []uint32) (*Prepared, error) {
 	p := &Prepared{SQL: stmt.SQL, prepState: prepState{ast: stmt.ast}}
 	if stmt.ast == nil {
 		if stmt.SQL != "" && strings.TrimSpace(stmt.SQL) != "" {

@@ -115,6 +115,7 @@ func (s *Session) applyCommandLineOptions(v string) error {
 func (s *Session) Parse(query string) ([]Statement, error) {
 	stmts, err := parser.Parse(query)
 	if err != nil {
+		s.failStatement()
 		return nil, err
 	}
 	out := make([]Statement, len(stmts))
@@ -353,3 +354,12 @@ var errStatementTimeout = errors.New("statement timeout")
 
 // stmtKind classifies a statement node for the transaction state machine.
 func isTxnControl(n *pg_query.Node) bool { return n.GetTransactionStmt() != nil }
+
+// failStatement records that a statement failed before it could run (a
+// syntax or binding error): inside BEGIN that aborts the transaction, as
+// any error does in PostgreSQL.
+func (s *Session) failStatement() {
+	if s.explicit {
+		s.failed = true
+	}
+}

@@ -290,6 +290,9 @@ func registerAggregates(r *Registry) {
 				}
 				seen = true
 				buf = append(buf, asString(a[0])...)
+				if len(buf) > maxFieldSize {
+					return errOutOfMemory(len(buf))
+				}
 				return nil
 			}, result: func(*EvalContext) (types.Datum, error) {
 				if !seen {

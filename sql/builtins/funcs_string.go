@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/conflux-db/conflux/sql/pgerr"
 	"github.com/conflux-db/conflux/sql/types"
@@ -56,7 +57,11 @@ func registerStringFuncs(r *Registry) {
 		if text(a[1]) == "" {
 			return a[0], nil
 		}
-		return types.DString(strings.ReplaceAll(text(a[0]), text(a[1]), text(a[2]))), nil
+		src, from, to := text(a[0]), text(a[1]), text(a[2])
+		if len(to) > len(from) && int64(len(src))+int64(strings.Count(src, from))*int64(len(to)-len(from)) > maxFieldSize {
+			return nil, errTooLarge()
+		}
+		return types.DString(strings.ReplaceAll(src, from, to)), nil
 	}))
 	trim := func(left, right bool) func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
 		return func(_ *EvalContext, a []types.Datum) (types.Datum, error) {
@@ -86,7 +91,11 @@ func registerStringFuncs(r *Registry) {
 			if len(a) > 2 {
 				fill = text(a[2])
 			}
-			return types.DString(padString(text(a[0]), integer(a[1]), fill, left)), nil
+			p, err := padString(text(a[0]), integer(a[1]), fill, left)
+			if err != nil {
+				return nil, err
+			}
+			return types.DString(p), nil
 		}
 	}
 	r.scalar("lpad", ov(873, args3(T, I, T), T, pad(true)), ov(879, args2(T, I), T, pad(true)))
@@ -114,8 +123,8 @@ func registerStringFuncs(r *Registry) {
 		if n <= 0 || s == "" {
 			return types.DString(""), nil
 		}
-		if int64(len(s))*n > 1<<30-1 {
-			return nil, pgerr.New(pgerr.ProgramLimitExceeded, "requested length too large")
+		if int64(len(s))*n > maxFieldSize {
+			return nil, errTooLarge()
 		}
 		return types.DString(strings.Repeat(s, int(n))), nil
 	}))
@@ -364,27 +373,62 @@ func substring(s string, start, count int64, hasCount bool) (types.Datum, error)
 	return types.DString(string(rs[start-1 : end-1])), nil
 }
 
-func padString(s string, n int64, fill string, left bool) string {
+// padString implements lpad/rpad. It sizes the result in bytes first
+// and builds it in place: a client-chosen length must neither pass
+// PostgreSQL's 1 GB value limit nor cost several times the result's size
+// in intermediate rune slices.
+func padString(s string, n int64, fill string, left bool) (string, error) {
 	if n <= 0 {
-		return ""
+		return "", nil
 	}
-	rs := []rune(s)
-	if int64(len(rs)) >= n || fill == "" {
-		if int64(len(rs)) > n {
-			rs = rs[:n]
+	if n > maxFieldSize {
+		return "", errTooLarge()
+	}
+	sLen := int64(utf8.RuneCountInString(s))
+	if sLen >= n || fill == "" {
+		if sLen > n {
+			cut, k := 0, int64(0)
+			for cut = range s {
+				if k == n {
+					break
+				}
+				k++
+			}
+			s = s[:cut]
 		}
-		return string(rs)
+		return s, nil
 	}
-	fr := []rune(fill)
-	padLen := n - int64(len(rs))
-	pad := make([]rune, padLen)
-	for i := range pad {
-		pad[i] = fr[i%len(fr)]
+	padLen := n - sLen
+	fillLen := int64(utf8.RuneCountInString(fill))
+	whole, rest := padLen/fillLen, padLen%fillLen
+	restBytes, k := 0, int64(0)
+	for i := range fill {
+		if k == rest {
+			restBytes = i
+			break
+		}
+		k++
 	}
+	size := int64(len(s)) + whole*int64(len(fill)) + int64(restBytes)
+	if size > maxFieldSize {
+		return "", errTooLarge()
+	}
+	buf := make([]byte, size)
+	padArea := buf[:size-int64(len(s))]
 	if left {
-		return string(pad) + string(rs)
+		copy(buf[len(padArea):], s)
+	} else {
+		copy(buf, s)
+		padArea = buf[len(s):]
 	}
-	return string(rs) + string(pad)
+	// The padding is fill repeated and cut at padArea's end: fill it by
+	// doubling copies (a per-repeat loop takes seconds for 1 GB).
+	n0 := copy(padArea, fill)
+	for n0 < len(padArea) {
+		n0 += copy(padArea[n0:], padArea[:n0])
+	}
+	// buf is never written again, so it can back the string directly.
+	return unsafe.String(unsafe.SliceData(buf), len(buf)), nil
 }
 
 func quoteLiteral(s string) string {
@@ -504,6 +548,9 @@ func formatFn(ctx *EvalContext, a []types.Datum, at []*types.T) (types.Datum, er
 				if width < 0 {
 					minus = true
 					width = -width
+				}
+				if width > maxFieldSize {
+					return nil, errTooLarge()
 				}
 			}
 		} else if n, j, ok := readNum(i); ok {

@@ -321,3 +321,17 @@ func asInt(d types.Datum) int64 {
 	}
 	return 0
 }
+
+// maxFieldSize is PostgreSQL's limit on one value (MaxAllocSize - 1):
+// functions that build values from client-chosen sizes check it before
+// allocating, so a query gets 54000 instead of exhausting the server's memory.
+const maxFieldSize = 1<<30 - 1
+
+func errTooLarge() error {
+	return pgerr.New(pgerr.ProgramLimitExceeded, "requested length too large")
+}
+
+// errOutOfMemory is PostgreSQL's error for a value growing past maxFieldSize.
+func errOutOfMemory(n int) error {
+	return pgerr.New(pgerr.OutOfMemory, "out of memory").WithDetail("Cannot enlarge string buffer containing %d bytes.", n)
+}
