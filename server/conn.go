@@ -129,6 +129,10 @@ func isNetClosed(err error) bool {
 
 func (c *conn) run() error {
 	_ = c.nc.SetDeadline(time.Now().Add(c.srv.cfg.StartupTimeout))
+	if c.ctx.Err() != nil {
+		// Shutdown's wake-up may have come before the deadline above replaced it.
+		return c.shutdownErr()
+	}
 	ok, err := c.startup()
 	if err != nil || !ok {
 		return err
