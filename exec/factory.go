@@ -237,6 +237,7 @@ type pointLookupOp struct {
 	done      bool
 	buf       []byte
 	spans     [][2]int // keys of a multi-key lookup, as ranges of buf
+	sorted    [][]byte // the same keys as slices, for sorting
 	vals      []types.Datum
 	// inUse marks a kept operator (reusable: see Reuse) as part of an
 	// open execution; close makes it available to the next one.
@@ -300,16 +301,21 @@ func (p *pointLookupOp) addKey(vals []types.Datum) error {
 // lets storage seek forward from the previous key, and is the order
 // PostgreSQL returns an index scan over = ANY in.
 func (p *pointLookupOp) fetchAll(rc *runCtx) ([]types.Row, error) {
-	buf := p.buf
-	key := func(sp [2]int) []byte { return buf[sp[0]:sp[1]] }
-	slices.SortFunc(p.spans, func(a, b [2]int) int { return bytes.Compare(key(a), key(b)) })
-	out := make([]types.Row, 0, len(p.spans))
+	// buf is complete now, so slices of it stay valid; sorting them with
+	// bytes.Compare directly is cheaper than going through the spans.
+	keys := p.sorted[:0]
+	for _, sp := range p.spans {
+		keys = append(keys, p.buf[sp[0]:sp[1]:sp[1]])
+	}
+	p.sorted = keys
+	slices.SortFunc(keys, bytes.Compare)
+	out := make([]types.Row, 0, len(keys))
 	var err error
-	for i, sp := range p.spans {
-		if i > 0 && bytes.Equal(key(sp), key(p.spans[i-1])) {
+	for i, k := range keys {
+		if i > 0 && bytes.Equal(k, keys[i-1]) {
 			continue
 		}
-		if out, err = p.fetch(rc, key(sp), out); err != nil {
+		if out, err = p.fetch(rc, k, out); err != nil {
 			return nil, err
 		}
 	}

@@ -143,7 +143,13 @@ type Decoder struct {
 	ord []int
 	tmp []types.Datum
 	n   int
+	// slab is carved into rows, so a batch lookup allocates once per
+	// decoderSlabRows rows rather than once per row. A row keeps its slab
+	// alive; rows are small and short-lived, so that costs little.
+	slab []types.Datum
 }
+
+const decoderSlabRows = 32
 
 // NewDecoder builds a decoder; needed nil means every column.
 func (t *Table) NewDecoder(needed []bool) *Decoder {
@@ -165,7 +171,14 @@ func (d *Decoder) Decode(value []byte) (types.Row, error) {
 	if err := d.rd.Decode(value, d.tmp); err != nil {
 		return nil, pgerr.New(pgerr.DataCorrupted, "rowstore: %v", err)
 	}
-	row := make(types.Row, d.n)
+	if d.n == 0 {
+		return types.Row{}, nil
+	}
+	if len(d.slab) < d.n {
+		d.slab = make([]types.Datum, d.n*decoderSlabRows)
+	}
+	row := types.Row(d.slab[:d.n:d.n])
+	d.slab = d.slab[d.n:]
 	for i := range row {
 		row[i] = types.DNull
 	}

@@ -48,8 +48,22 @@ type conn struct {
 	// (a protocol violation found in the middle of COPY, for instance).
 	fatalErr error
 
-	mu        sync.Mutex
-	cancelRun context.CancelFunc // cancels the running statement, if any
+	// stmtCtx is the context statements run under. It is shared by every
+	// statement of the connection and replaced only once cancelled (by a
+	// CancelRequest or shutdown): a context per statement cost an
+	// allocation and a registration with the parent on every query.
+	stmtCtx    context.Context
+	stmtCancel context.CancelFunc
+
+	// Reused reply messages and the DataRow encoder: Backend.Send encodes
+	// a message into its buffer at once, so one value per kind suffices
+	// and the hot path sends a reply without allocating.
+	enc      rowEncoder
+	complete pgproto3.CommandComplete
+	ready    pgproto3.ReadyForQuery
+
+	mu      sync.Mutex
+	running bool // a statement is running under stmtCtx (guarded by mu)
 }
 
 // fatalError ends the connection after being sent as a FATAL ErrorResponse.
@@ -89,6 +103,7 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn) {
 			c.log.Error("panic in connection", "panic", r, "stack", string(debug.Stack()))
 		}
 		c.closeAll()
+		c.releaseStmtContext()
 		if c.pid != 0 {
 			s.unregister(c)
 		}
@@ -189,7 +204,7 @@ func (c *conn) handle(msg pgproto3.FrontendMessage) (err error) {
 			c.srv.panics.Add(1)
 			c.log.Error("panic while handling message", "message", fmt.Sprintf("%T", msg),
 				"panic", r, "stack", string(debug.Stack()))
-			c.setRunning(nil)
+			c.setRunning(false)
 			c.sendError(pgerr.New(pgerr.InternalError, "internal error: %v", r))
 			switch msg.(type) {
 			case *pgproto3.Query, *pgproto3.Sync:
@@ -305,7 +320,8 @@ func (c *conn) flush() error {
 func (c *conn) sendReady() {
 	c.sendNotices()
 	c.sendChangedParams()
-	c.send(&pgproto3.ReadyForQuery{TxStatus: c.sess.TxnStatus()}, 1)
+	c.ready.TxStatus = c.sess.TxnStatus()
+	c.send(&c.ready, 1)
 	_ = c.flush()
 }
 
@@ -353,6 +369,9 @@ func (c *conn) sendNotices() {
 // happens just before ReadyForQuery.
 func (c *conn) sendChangedParams() {
 	changed := c.sess.ChangedParams()
+	if len(changed) == 0 {
+		return
+	}
 	names := make([]string, 0, len(changed))
 	for k := range changed {
 		names = append(names, k)
@@ -378,27 +397,45 @@ func toPgError(err error) *pgerr.Error {
 }
 
 // stmtContext returns the context for running a statement, registered so
-// that a CancelRequest can cancel it. The caller must call setRunning(nil)
-// when the statement stops running, and cancel when it is done with ctx.
-func (c *conn) stmtContext() (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(c.ctx)
-	c.setRunning(cancel)
-	return ctx, cancel
+// that a CancelRequest can cancel it. The caller must call
+// setRunning(false) when the statement stops running.
+func (c *conn) stmtContext() context.Context {
+	if c.stmtCtx == nil || c.stmtCtx.Err() != nil {
+		// Only this goroutine replaces it; cancelRunning reads stmtCancel
+		// under mu, and only while running, which it is not now.
+		ctx, cancel := context.WithCancel(c.ctx)
+		c.mu.Lock()
+		c.stmtCtx, c.stmtCancel = ctx, cancel
+		c.mu.Unlock()
+	}
+	c.setRunning(true)
+	return c.stmtCtx
 }
 
-func (c *conn) setRunning(cancel context.CancelFunc) {
+func (c *conn) setRunning(running bool) {
 	c.mu.Lock()
-	c.cancelRun = cancel
+	c.running = running
 	c.mu.Unlock()
 }
 
-// cancelRunning is called from another goroutine by a CancelRequest.
+// cancelRunning is called from another goroutine by a CancelRequest. It
+// cancels under mu, so a request that arrives as a statement ends cannot
+// hit the next one: that one finds the context cancelled and replaces it.
 func (c *conn) cancelRunning() {
 	c.mu.Lock()
-	cancel := c.cancelRun
+	defer c.mu.Unlock()
+	if c.running && c.stmtCancel != nil {
+		c.log.Info("canceling statement on request", "pid", c.pid)
+		c.stmtCancel()
+	}
+}
+
+// releaseStmtContext frees the statement context when the connection ends.
+func (c *conn) releaseStmtContext() {
+	c.mu.Lock()
+	cancel := c.stmtCancel
 	c.mu.Unlock()
 	if cancel != nil {
-		c.log.Info("canceling statement on request", "pid", c.pid)
 		cancel()
 	}
 }

@@ -27,11 +27,8 @@ func portalNotFound(name string) error {
 
 // inStatement runs f under a cancellable statement context.
 func (c *conn) inStatement(f func(ctx context.Context) error) error {
-	ctx, cancel := c.stmtContext()
-	defer func() {
-		c.setRunning(nil)
-		cancel()
-	}()
+	ctx := c.stmtContext()
+	defer c.setRunning(false)
 	return f(ctx)
 }
 
@@ -178,13 +175,10 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 	if !ok {
 		return portalNotFound(m.Portal)
 	}
-	if pt.ctx == nil {
-		pt.ctx, pt.cancel = context.WithCancel(c.ctx)
-	}
-	c.setRunning(pt.cancel)
-	defer c.setRunning(nil)
+	ctx := c.stmtContext()
+	defer c.setRunning(false)
 	maxRows := int(int32(m.MaxRows))
-	return c.runPortal(pt.ctx, pt, max(maxRows, 0))
+	return c.runPortal(ctx, pt, max(maxRows, 0))
 }
 
 func (c *conn) closeMsg(m *pgproto3.Close) error {

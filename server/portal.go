@@ -19,8 +19,9 @@ type prepStmt struct {
 }
 
 // portal is a bound statement: parameters, result formats and, once it has
-// started running, the open cursor and the context it runs under (kept
-// across Execute messages for max-rows suspension).
+// started running, the open cursor (kept across Execute messages for
+// max-rows suspension). Every Execute runs under the connection's
+// statement context.
 type portal struct {
 	name    string
 	stmt    *sql.Prepared
@@ -28,22 +29,16 @@ type portal struct {
 	formats []int16 // result format per column (nil: all text)
 
 	cursor  BackendCursor
-	ctx     context.Context
-	cancel  context.CancelFunc
 	limited bool   // an Execute stopped at max rows
 	state   string // "", "done", "failed"
 }
 
-// release closes the cursor and the portal's context.
+// release closes the cursor.
 func (pt *portal) release() {
 	if pt.cursor != nil {
 		cur := pt.cursor
 		pt.cursor = nil
 		cur.Close()
-	}
-	if pt.cancel != nil {
-		pt.cancel()
-		pt.cancel = nil
 	}
 }
 
@@ -110,11 +105,8 @@ func (c *conn) simpleQuery(q string) {
 }
 
 func (c *conn) runSimpleStatement(st sql.Statement) error {
-	ctx, cancel := c.stmtContext()
-	defer func() {
-		c.setRunning(nil)
-		cancel()
-	}()
+	ctx := c.stmtContext()
+	defer c.setRunning(false)
 	p, err := c.sess.Prepare(ctx, st, nil)
 	if err != nil {
 		return err
@@ -181,7 +173,11 @@ func (c *conn) runPortal(ctx context.Context, pt *portal, maxRows int) (err erro
 			}
 			pt.cursor = cur
 		}
-		enc := rowEncoder{c: c, cols: p.Columns, formats: pt.formats}
+		enc := &c.enc
+		enc.c, enc.cols, enc.formats = c, p.Columns, pt.formats
+		if cap(enc.buf) > 64<<10 {
+			enc.buf = nil // do not keep one huge row's buffer for good
+		}
 		for n := 0; maxRows <= 0 || n < maxRows; n++ {
 			row, ok, err := pt.cursor.Next(ctx)
 			if err != nil {
@@ -218,7 +214,8 @@ func (c *conn) runPortal(ctx context.Context, pt *portal, maxRows int) (err erro
 
 func (c *conn) sendComplete(tag string) {
 	c.sendNotices()
-	c.send(&pgproto3.CommandComplete{CommandTag: []byte(tag)}, len(tag)+1)
+	c.complete.CommandTag = append(c.complete.CommandTag[:0], tag...)
+	c.send(&c.complete, len(tag)+1)
 }
 
 // formatOf returns the format code for column i under PostgreSQL's rules
@@ -278,7 +275,8 @@ func typeSize(t *types.T) int16 {
 	return -1
 }
 
-// rowEncoder turns rows into DataRow messages, reusing its buffers.
+// rowEncoder turns rows into DataRow messages, reusing its buffers (one
+// per connection, so they survive from one query to the next).
 type rowEncoder struct {
 	c       *conn
 	cols    []sql.Column
@@ -286,6 +284,7 @@ type rowEncoder struct {
 	buf     []byte
 	offs    []int
 	vals    [][]byte
+	msg     pgproto3.DataRow
 }
 
 func (e *rowEncoder) send(row types.Row) error {
@@ -329,7 +328,8 @@ func (e *rowEncoder) send(row types.Row) error {
 		// A non-NULL empty value must not be nil (nil means NULL).
 		e.vals = append(e.vals, e.buf[start:end:end])
 	}
-	e.c.send(&pgproto3.DataRow{Values: e.vals}, len(e.buf)+4*len(e.vals)+2)
+	e.msg.Values = e.vals
+	e.c.send(&e.msg, len(e.buf)+4*len(e.vals)+2)
 	return nil
 }
 

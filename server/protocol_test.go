@@ -421,6 +421,43 @@ func TestCancelRequest(t *testing.T) {
 	if got := c.query("SELECT 1"); len(got) != 4 {
 		t.Fatal(got)
 	}
+
+	// Statements share one context per connection until it is cancelled:
+	// a second cancel (this time of an Execute) must work too, and the
+	// statements after it must run under a fresh, live context.
+	c.send(&pgproto3.Parse{Query: "SLOW"}, &pgproto3.Bind{}, &pgproto3.Execute{}, &pgproto3.Sync{})
+	<-b.slowStarted
+	cc = dial(t, ts.addr)
+	cc.send(&pgproto3.CancelRequest{ProcessID: c.pid, SecretKey: c.secret})
+	cc.expectClosed()
+	if got := c.untilReady(); !slices.Equal(got, []string{"ParseComplete", "BindComplete",
+		"Error(ERROR 57014: canceling statement due to user request)", "ReadyForQuery(I)"}) {
+		t.Fatal(got)
+	}
+	for range 3 {
+		if got := c.query("SELECT 1"); len(got) != 4 {
+			t.Fatal(got)
+		}
+	}
+}
+
+// TestCancelBetweenStatements: PostgreSQL ignores a CancelRequest that
+// arrives while nothing runs; it must not cancel the next statement.
+func TestCancelBetweenStatements(t *testing.T) {
+	b := newFakeBackend()
+	ts := startServer(t, b, Config{})
+	c, _ := connect(t, ts.addr, nil)
+	if got := c.query("SELECT 1"); len(got) != 4 {
+		t.Fatal(got)
+	}
+	cc := dial(t, ts.addr)
+	cc.send(&pgproto3.CancelRequest{ProcessID: c.pid, SecretKey: c.secret})
+	cc.expectClosed()
+	for range 3 {
+		if got := c.query("SELECT 1"); len(got) != 4 {
+			t.Fatal(got)
+		}
+	}
 }
 
 func TestMalformedMessageClosesOnlyThatConnection(t *testing.T) {

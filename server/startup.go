@@ -209,8 +209,7 @@ func (c *conn) authenticate(user string) (*catalog.Role, error) {
 }
 
 func (c *conn) lookupRole(user string) (*catalog.Role, error) {
-	ctx, cancel := c.stmtContext()
-	defer cancel()
-	defer c.setRunning(nil)
+	ctx := c.stmtContext()
+	defer c.setRunning(false)
 	return c.srv.backend.LookupRole(ctx, user)
 }

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"hash/maphash"
 	"sync"
 	"sync/atomic"
@@ -30,24 +31,39 @@ type rowCache struct {
 	// random (map iteration order), which is cheap and good enough for a
 	// cache in front of the block cache.
 	maxShardBytes int
-	// entries counts cached keys, so commits skip invalidation while the
-	// cache is empty (a bulk load into a fresh table).
+	// entries counts cached keys plus puts in flight (see put), so
+	// commits skip invalidation while the cache is empty (a bulk load
+	// into a fresh table).
 	entries atomic.Int64
 }
 
 const rowCacheShards = 64
 
+// A shard maps the 64-bit hash of a key to its entry. The entry holds the
+// key and the value in one allocation, so a hit touches the map slot and
+// one buffer: on a cache far larger than the CPU caches every distinct
+// memory line is a miss (and a TLB miss), which is what a hit costs.
+// Two keys with the same hash share a slot; the later one evicts the
+// earlier, and a lookup checks the key.
 type rowCacheShard struct {
 	mu    sync.Mutex
-	m     map[string]rowCacheEntry
+	m     map[uint64]rowCacheEntry
 	bytes int
+	// Padding to a cache line: without it neighbouring shards share one,
+	// and every lock on one core evicts the other core's copy.
+	_ [64 - 24]byte
 }
 
 type rowCacheEntry struct {
 	ts    uint64
 	value []byte // without the tag byte; nil for a tombstone
 	tomb  bool
+	// kv is the key followed by the value (value aliases kv[klen:]).
+	kv   []byte
+	klen int
 }
+
+func (e *rowCacheEntry) key() []byte { return e.kv[:e.klen] }
 
 // rowCacheEntryOverhead approximates map and header bytes per entry.
 const rowCacheEntryOverhead = 64
@@ -55,22 +71,27 @@ const rowCacheEntryOverhead = 64
 func newRowCache(maxBytes int64) *rowCache {
 	c := &rowCache{seed: maphash.MakeSeed(), maxShardBytes: int(maxBytes / rowCacheShards)}
 	for i := range c.shards {
-		c.shards[i].m = map[string]rowCacheEntry{}
+		c.shards[i].m = map[uint64]rowCacheEntry{}
 	}
 	return c
 }
 
-func (c *rowCache) shard(key []byte) *rowCacheShard {
-	return &c.shards[maphash.Bytes(c.seed, key)%rowCacheShards]
+func (c *rowCache) shard(key []byte) (*rowCacheShard, uint64) {
+	h := maphash.Bytes(c.seed, key)
+	return &c.shards[h%rowCacheShards], h
 }
 
-// get returns the cached newest version of key.
+// get returns the cached newest version of key. The entry's value is
+// immutable and may be handed out without a copy.
 func (c *rowCache) get(key []byte) (rowCacheEntry, bool) {
-	s := c.shard(key)
+	s, h := c.shard(key)
 	s.mu.Lock()
-	e, ok := s.m[string(key)]
+	e, ok := s.m[h]
 	s.mu.Unlock()
-	return e, ok
+	if !ok || !bytes.Equal(e.key(), key) {
+		return rowCacheEntry{}, false
+	}
+	return e, true
 }
 
 // put stores the newest version of key as seen by an iterator of
@@ -80,28 +101,51 @@ func (c *rowCache) put(key []byte, e rowCacheEntry, gen uint64, current func() u
 	if size > c.maxShardBytes/16 {
 		return // not worth a large share of the cache
 	}
-	s := c.shard(key)
+	// Copy outside the lock; the work is wasted only when gen moved.
+	kv := make([]byte, 0, len(key)+len(e.value))
+	kv = append(append(kv, key...), e.value...)
+	e.kv, e.klen = kv, len(key)
+	if e.value != nil {
+		e.value = kv[len(key):]
+	}
+	s, h := c.shard(key)
+	// Count the entry before checking gen. invalidate skips the cache
+	// when entries is 0, and it reads entries after bumping gen; so if it
+	// saw 0, this increment came after its bump and the check below sees
+	// the new gen and refuses. (Counting after the check would let a
+	// commit slip between the two and leave a stale entry behind.)
+	c.entries.Add(1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if current() != gen {
+		c.entries.Add(-1)
 		return
 	}
-	if old, ok := s.m[string(key)]; ok {
-		s.bytes -= len(key) + len(old.value) + rowCacheEntryOverhead
-	} else {
-		c.entries.Add(1)
+	// Remove the old entry before evicting, so eviction cannot pick it
+	// and leave entries miscounted.
+	if old, ok := s.m[h]; ok {
+		delete(s.m, h)
+		s.bytes -= len(old.kv) + rowCacheEntryOverhead
+		c.entries.Add(-1)
 	}
+	if s.bytes+size > c.maxShardBytes {
+		c.evict(s, size)
+	}
+	s.m[h] = e
+	s.bytes += size
+}
+
+// evict drops entries of s (held locked) until size more bytes fit.
+func (c *rowCache) evict(s *rowCacheShard, size int) {
+	// Starting a map iteration is not free: only evict when over budget.
 	for k, old := range s.m {
 		if s.bytes+size <= c.maxShardBytes {
 			break
 		}
 		delete(s.m, k)
-		s.bytes -= len(k) + len(old.value) + rowCacheEntryOverhead
+		s.bytes -= len(old.kv) + rowCacheEntryOverhead
 		c.entries.Add(-1)
 	}
-	e.value = append([]byte(nil), e.value...)
-	s.m[string(key)] = e
-	s.bytes += size
 }
 
 // invalidate drops the cached versions of written keys; ApplyCommit
@@ -114,11 +158,12 @@ func (c *rowCache) invalidate(writes []Write) {
 	}
 	for i := range writes {
 		k := writes[i].Key
-		s := c.shard(k)
+		s, h := c.shard(k)
 		s.mu.Lock()
-		if old, ok := s.m[string(k)]; ok {
-			delete(s.m, string(k))
-			s.bytes -= len(k) + len(old.value) + rowCacheEntryOverhead
+		// An entry of another key with the same hash goes too (harmless).
+		if old, ok := s.m[h]; ok {
+			delete(s.m, h)
+			s.bytes -= len(old.kv) + rowCacheEntryOverhead
 			c.entries.Add(-1)
 		}
 		s.mu.Unlock()

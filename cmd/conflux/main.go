@@ -7,11 +7,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"runtime/debug"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/conflux-db/conflux/server"
 	"github.com/conflux-db/conflux/sql"
@@ -60,6 +64,7 @@ func versionString() string {
 
 type serveFlags struct {
 	listen, dataDir, auth, logLevel string
+	pprofAddr                       string
 }
 
 func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string) (*serveFlags, *slog.Logger, error) {
@@ -77,6 +82,9 @@ func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string
 	fs.StringVar(&f.dataDir, "data-dir", env("CONFLUX_DATA_DIR", "./conflux-data"), "data directory, created on first start")
 	fs.StringVar(&f.auth, "auth", env("CONFLUX_AUTH", "trust"), "client authentication: trust or scram")
 	fs.StringVar(&f.logLevel, "log-level", env("CONFLUX_LOG_LEVEL", "info"), "log level: debug, info, warn or error")
+	fs.StringVar(&f.pprofAddr, "pprof", env("CONFLUX_PPROF", ""),
+		"serve net/http/pprof profiles on this address (e.g. 127.0.0.1:6060); off when empty.\n"+
+			"Unauthenticated: bind it to loopback only")
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
 	}
@@ -109,6 +117,14 @@ func serve(args []string, stderr io.Writer, getenv func(string) string) int {
 		return 1
 	}
 	log.Info("starting conflux", "version", versionString(), "data_dir", f.dataDir)
+	if f.pprofAddr != "" {
+		_, stopPprof, err := servePprof(f.pprofAddr, log)
+		if err != nil {
+			log.Error("cannot start pprof listener", "addr", f.pprofAddr, "error", err)
+			return 1
+		}
+		defer stopPprof()
+	}
 	eng, err := sql.Open(ctx, sql.Config{DataDir: f.dataDir, Logger: log})
 	if err != nil {
 		log.Error("cannot open database", "dir", f.dataDir, "error", err)
@@ -129,4 +145,29 @@ func serve(args []string, stderr io.Writer, getenv func(string) string) int {
 	}
 	log.Info("conflux stopped")
 	return code
+}
+
+// servePprof serves the runtime profiles on their own listener, apart
+// from the SQL port, with an explicit mux so nothing else registered on
+// http.DefaultServeMux is exposed. It returns the address it listens on
+// and a function that stops it.
+func servePprof(addr string, log *slog.Logger) (string, func(), error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	log.Info("serving pprof", "addr", l.Addr().String())
+	go func() {
+		if err := hs.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Warn("pprof listener failed", "error", err)
+		}
+	}()
+	return l.Addr().String(), func() { _ = hs.Close() }, nil
 }

@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"io"
+	"log/slog"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -44,5 +47,35 @@ func TestServeFlagsDefaultsAndEnv(t *testing.T) {
 	}
 	if f.listen != ":7000" || f.auth != "scram" {
 		t.Fatalf("flag must beat env, env must beat default: %+v", f)
+	}
+}
+
+func TestPprofFlag(t *testing.T) {
+	var errb bytes.Buffer
+	f, _, err := parseServeFlags(nil, &errb, func(string) string { return "" })
+	if err != nil || f.pprofAddr != "" {
+		t.Fatalf("pprof must be off by default: %+v %v", f, err)
+	}
+	f, _, err = parseServeFlags([]string{"--pprof", "127.0.0.1:0"}, &errb, func(string) string { return "" })
+	if err != nil || f.pprofAddr != "127.0.0.1:0" {
+		t.Fatalf("--pprof: %+v %v", f, err)
+	}
+	errb.Reset()
+	if code := run([]string{"serve", "-h"}, io.Discard, &errb, func(string) string { return "" }); code != 2 || !strings.Contains(errb.String(), "-pprof") {
+		t.Fatalf("--help must document --pprof (code %d): %s", code, errb.String())
+	}
+
+	addr, stop, err := servePprof("127.0.0.1:0", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	resp, err := http.Get("http://" + addr + "/debug/pprof/cmdline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("pprof endpoint: %s", resp.Status)
 	}
 }

@@ -4,7 +4,11 @@
 // the same machine in the same run. It also measures the batch form,
 // WHERE id = ANY($1) with 100 keys per query, in keys per second.
 //
-//	cd bench && go run ./cmd/pointlookup [-rows 1000000] [-clients 8] [-duration 10s]
+//	cd bench && go run ./cmd/pointlookup [-rows 1000000] [-clients 8] [-duration 10s] [-only conflux] [-modes point,batch]
+//
+// To profile the Conflux server during a run, set CONFLUX_PPROF=127.0.0.1:6060
+// (the server inherits the environment) and fetch
+// http://127.0.0.1:6060/debug/pprof/profile?seconds=5 while it runs.
 package main
 
 import (
@@ -15,6 +19,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"text/tabwriter"
@@ -50,16 +55,22 @@ func main() {
 	clients := flag.Int("clients", 8, "concurrent clients")
 	duration := flag.Duration("duration", 10*time.Second, "measurement time per system and mode")
 	batch := flag.Int("batch", 100, "keys per query in batch mode")
+	only := flag.String("only", "", "run just this system (conflux or postgresql); both when empty")
+	modes := flag.String("modes", "point,batch", "comma-separated modes to run")
 	flag.Parse()
 	ctx := context.Background()
 
 	var results []result
 	var loadTimes []loadTime
-	for _, start := range []func(context.Context) (*harness.Server, error){
-		harness.StartConflux,
-		func(ctx context.Context) (*harness.Server, error) { return harness.StartPostgres(ctx) },
-	} {
-		srv, err := start(ctx)
+	starts := map[string]func(context.Context) (*harness.Server, error){
+		"conflux":    harness.StartConflux,
+		"postgresql": func(ctx context.Context) (*harness.Server, error) { return harness.StartPostgres(ctx) },
+	}
+	for _, name := range []string{"conflux", "postgresql"} {
+		if *only != "" && *only != name {
+			continue
+		}
+		srv, err := starts[name](ctx)
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -71,7 +82,7 @@ func main() {
 		}
 		loadTimes = append(loadTimes, loadTime{srv.Name, time.Since(t0)})
 		log.Printf("%s: loaded %d rows in %s", srv.Name, *rows, time.Since(t0).Round(time.Millisecond))
-		for _, mode := range []string{"point", "batch"} {
+		for _, mode := range strings.Split(*modes, ",") {
 			log.Printf("%s: %s lookups, %d clients, %s", srv.Name, mode, *clients, *duration)
 			r, err := run(ctx, srv, mode, *rows, *clients, *batch, *duration)
 			if err != nil {

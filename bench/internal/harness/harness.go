@@ -131,6 +131,10 @@ func StartConflux(ctx context.Context) (*Server, error) {
 	}
 	cmd := exec.Command(bin, "serve", "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--data-dir", filepath.Join(tmp, "data"), "--log-level", "warn")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if n := os.Getenv("CONFLUX_GOMAXPROCS"); n != "" {
+		// For experiments: the server's GOMAXPROCS apart from the clients'.
+		cmd.Env = append(os.Environ(), "GOMAXPROCS="+n)
+	}
 	if err := cmd.Start(); err != nil {
 		os.RemoveAll(tmp)
 		return nil, err
