@@ -38,13 +38,14 @@ type sessionState struct {
 	desc    *descriptors
 	txnTime time.Time
 	// pending transaction characteristics (SET TRANSACTION before the first statement).
-	txnOpts    txn.Options
-	savepoints []savepoint
-	hasTemp    bool // the session created its pg_temp schema
-	inBlock    bool // inside a multi-statement simple query string
-	currvals   map[catalog.ID]int64
-	tctx       *types.Context
-	tctxKey    [3]string
+	txnOpts     txn.Options
+	savepoints  []savepoint
+	hasTemp     bool // the session created its pg_temp schema
+	inBlock     bool // inside a multi-statement simple query string
+	currvals    map[catalog.ID]int64
+	tctx        *types.Context
+	tctxKey     [3]string
+	tctxVersion uint64
 	// openCursor is the cursor holding an implicit transaction open.
 	openCursor *Cursor
 }
@@ -171,6 +172,10 @@ func (s *Session) Close() {
 // typesContext is the session's formatting context for datums, rebuilt
 // only when a setting it depends on changed.
 func (s *Session) typesContext() *types.Context {
+	if s.tctx != nil && s.tctxVersion == s.settings.version {
+		return s.tctx // no setting changed since it was built
+	}
+	s.tctxVersion = s.settings.version
 	ds, _ := s.settings.get("datestyle")
 	is, _ := s.settings.get("intervalstyle")
 	tz, _ := s.settings.get("timezone")

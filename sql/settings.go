@@ -94,6 +94,9 @@ type settings struct {
 	changed map[string]bool // reported parameters changed since the last ChangedParams
 	// txnValues hold SET LOCAL values, dropped at transaction end.
 	txnValues map[string]string
+	// version counts changes, so caches derived from settings can tell
+	// cheaply whether they are current.
+	version uint64
 }
 
 func newSettings() *settings {
@@ -117,6 +120,7 @@ func (s *settings) get(name string) (string, bool) {
 // set validates and stores a value. Unknown names are 42704 unless they
 // look like a custom option (contain a dot), as in PostgreSQL.
 func (s *settings) set(name, value string, local bool) error {
+	s.version++
 	lname := strings.ToLower(name)
 	def := settingByLower[lname]
 	if def == nil {
@@ -151,6 +155,7 @@ func (s *settings) set(name, value string, local bool) error {
 
 // reset restores the default.
 func (s *settings) reset(name string) error {
+	s.version++
 	lname := strings.ToLower(name)
 	def := settingByLower[lname]
 	if def == nil {
@@ -172,6 +177,7 @@ func (s *settings) reset(name string) error {
 
 // endTxn drops SET LOCAL values.
 func (s *settings) endTxn() {
+	s.version++
 	for name := range s.txnValues {
 		if d := settingByLower[name]; d != nil && d.reported {
 			s.changed[name] = true
