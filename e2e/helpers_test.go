@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -17,17 +16,6 @@ import (
 )
 
 var update = os.Getenv("E2E_UPDATE") == "1"
-
-// buildConflux builds the conflux binary once per test into a temp dir.
-func buildConflux(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "conflux")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/conflux-db/conflux/cmd/conflux")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/conflux: %v\n%s", err, out)
-	}
-	return bin
-}
 
 // confluxProc is a running conflux binary.
 type confluxProc struct {

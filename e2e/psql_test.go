@@ -94,7 +94,7 @@ func TestPsql(t *testing.T) {
 		conn = pgtest.StartPostgres(t)
 		matchConflux(t, conn)
 	} else {
-		p := startConflux(t, buildConflux(t), t.TempDir())
+		p := startConflux(t, pgtest.BuildConflux(t), t.TempDir())
 		conn = p.connString()
 	}
 	for _, script := range scripts {
@@ -141,7 +141,7 @@ func matchConflux(t *testing.T, conn string) {
 // TestRestart writes rows, stops the server with SIGTERM, starts it
 // again on the same data directory and reads the rows back.
 func TestRestart(t *testing.T) {
-	bin := buildConflux(t)
+	bin := pgtest.BuildConflux(t)
 	dir := t.TempDir()
 	ctx := context.Background()
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,7 +29,7 @@ const kills = 12
 // rolled-back one may be, and the balances must replay from the log.
 func TestBankCrash(t *testing.T) {
 	ctx := context.Background()
-	bin := buildConflux(t)
+	bin := pgtest.BuildConflux(t)
 	dir := t.TempDir()
 	p := startServer(t, bin, dir, 0)
 	var addr atomic.Pointer[string]
@@ -69,17 +68,6 @@ func TestBankCrash(t *testing.T) {
 	report(t, l)
 	verify(ctx, t, p.connString(), l)
 	p.stop(t)
-}
-
-// buildConflux builds the conflux binary into a temp dir.
-func buildConflux(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "conflux")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/conflux-db/conflux/cmd/conflux")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/conflux: %v\n%s", err, out)
-	}
-	return bin
 }
 
 // server is one incarnation of the conflux process.
