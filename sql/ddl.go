@@ -414,17 +414,18 @@ func (s *Session) createTable(ctx context.Context, st *pg_query.CreateStmt) (*Cu
 }
 
 func unsupportedConstraint(c *pg_query.Constraint) error {
+	var what string
 	switch c.Contype {
-	case pg_query.ConstrType_CONSTR_CHECK:
-		return pgerr.Unsupported("CHECK constraints")
 	case pg_query.ConstrType_CONSTR_FOREIGN:
-		return pgerr.Unsupported("FOREIGN KEY constraints")
+		what = "FOREIGN KEY constraints"
 	case pg_query.ConstrType_CONSTR_EXCLUSION:
-		return pgerr.Unsupported("EXCLUDE constraints")
+		what = "EXCLUDE constraints"
 	case pg_query.ConstrType_CONSTR_GENERATED:
-		return pgerr.Unsupported("generated columns")
+		what = "generated columns"
+	default:
+		what = strings.TrimPrefix(c.Contype.String(), "CONSTR_") + " constraints"
 	}
-	return pgerr.Unsupported(strings.TrimPrefix(c.Contype.String(), "CONSTR_") + " constraints")
+	return pgerr.New(pgerr.FeatureNotSupported, "%s are not supported", what)
 }
 
 // columnFromDef builds a column from its definition, creating the
