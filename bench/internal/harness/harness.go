@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -22,8 +23,8 @@ import (
 type Server struct {
 	Name    string
 	ConnStr string
-	// Pid is the server's root process (for PostgreSQL, a runuser whose
-	// descendants are the postmaster and its backends).
+	// Pid is the server's root process (for PostgreSQL, the postmaster,
+	// whose descendants are its backends).
 	Pid  int
 	stop func()
 }
@@ -187,12 +188,10 @@ func StartPostgres(ctx context.Context, settings ...string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	asUser := func(name string, args ...string) *exec.Cmd {
-		if os.Geteuid() == 0 {
-			return exec.Command("runuser", append([]string{"-u", "postgres", "--", name}, args...)...)
-		}
-		return exec.Command(name, args...)
-	}
+	// As root, PostgreSQL runs as the postgres user. Setting the
+	// credentials directly (not through runuser) makes the started process
+	// the postmaster itself, so stop's SIGINT reaches it.
+	var cred *syscall.Credential
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
 		if err != nil {
@@ -201,6 +200,15 @@ func StartPostgres(ctx context.Context, settings ...string) (*Server, error) {
 		uid, _ := strconv.Atoi(u.Uid)
 		gid, _ := strconv.Atoi(u.Gid)
 		os.Chown(tmp, uid, gid)
+		cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+	}
+	asUser := func(name string, args ...string) *exec.Cmd {
+		c := exec.Command(name, args...)
+		if cred != nil {
+			c.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+			c.Env = append(os.Environ(), "HOME="+tmp)
+		}
+		return c
 	}
 	data := filepath.Join(tmp, "data")
 	initdb := asUser(filepath.Join(bindir, "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "--locale=C", "--encoding=UTF8")
