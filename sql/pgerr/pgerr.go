@@ -4,6 +4,7 @@
 package pgerr
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -157,6 +158,9 @@ func Code(err error) string {
 	var pe *Error
 	if errors.As(err, &pe) {
 		return pe.Code
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return QueryCanceled
 	}
 	return InternalError
 }
