@@ -159,13 +159,7 @@ func nbaseWeight(d *types.DDecimal) (weight int64, first int64) {
 	return weight, first
 }
 
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if (a%b != 0) && ((a < 0) != (b < 0)) {
-		q--
-	}
-	return q
-}
+var floorDiv = types.FloorDiv
 
 // selectDivScale is numeric.c's select_div_scale.
 func selectDivScale(a, b *types.DDecimal) int32 {

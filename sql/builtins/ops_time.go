@@ -14,55 +14,14 @@ const (
 	usecPerDay  = 24 * usecPerHour
 )
 
-func floorMod(a, b int64) int64 { return a - floorDiv(a, b)*b }
-
-// daysFromCivil: proleptic Gregorian (astronomical years) to days since 1970-01-01.
-func daysFromCivil(y, m, d int64) int64 {
-	if m <= 2 {
-		y--
-	}
-	era := floorDiv(y, 400)
-	yoe := y - era*400
-	mp := (m + 9) % 12
-	doy := (153*mp+2)/5 + d - 1
-	doe := yoe*365 + yoe/4 - yoe/100 + doy
-	return era*146097 + doe - 719468
-}
-
-func civilFromDays(z int64) (y, m, d int64) {
-	z += 719468
-	era := floorDiv(z, 146097)
-	doe := z - era*146097
-	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
-	y = yoe + era*400
-	doy := doe - (365*yoe + yoe/4 - yoe/100)
-	mp := (5*doy + 2) / 153
-	d = doy - (153*mp+2)/5 + 1
-	if mp < 10 {
-		m = mp + 3
-	} else {
-		m = mp - 9
-	}
-	if m <= 2 {
-		y++
-	}
-	return
-}
-
-func isLeap(y int64) bool { return y%4 == 0 && (y%100 != 0 || y%400 == 0) }
-
-func daysInMonth(y, m int64) int64 {
-	switch m {
-	case 2:
-		if isLeap(y) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
-}
+// The calendar arithmetic lives in sql/types; these names keep the
+// builtins' call sites short.
+var (
+	floorMod      = types.FloorMod
+	daysFromCivil = types.DaysFromCivil
+	civilFromDays = types.CivilFromDays
+	daysInMonth   = types.DaysInMonth
+)
 
 func errTSRange() error   { return pgerr.New(pgerr.DatetimeFieldOverflow, "timestamp out of range") }
 func errDateRange() error { return pgerr.New(pgerr.DatetimeFieldOverflow, "date out of range") }

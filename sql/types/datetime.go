@@ -104,6 +104,25 @@ func daysInMonth(y, m int64) int64 {
 
 // --- exported helpers for builtins ---
 
+// Calendar arithmetic shared with builtins (date_trunc, make_date, age...),
+// so the proleptic Gregorian conversion exists once.
+
+// FloorDiv divides rounding toward negative infinity.
+func FloorDiv(a, b int64) int64 { return floorDiv(a, b) }
+
+// FloorMod is the remainder matching FloorDiv (never negative for b > 0).
+func FloorMod(a, b int64) int64 { return floorMod(a, b) }
+
+// DaysFromCivil converts a proleptic Gregorian date (astronomical year) to
+// days since 1970-01-01.
+func DaysFromCivil(y, m, d int64) int64 { return daysFromCivil(y, m, d) }
+
+// CivilFromDays is the inverse of DaysFromCivil.
+func CivilFromDays(z int64) (y, m, d int64) { return civilFromDays(z) }
+
+// DaysInMonth returns the length of month m of year y.
+func DaysInMonth(y, m int64) int64 { return daysInMonth(y, m) }
+
 // DateToTime returns midnight UTC of the date. Infinite dates map to the
 // zero time; callers should check IsInfinite first.
 func DateToTime(d DDate) time.Time {
