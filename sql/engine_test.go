@@ -162,3 +162,53 @@ func TestDurableAcrossRestart(t *testing.T) {
 		t.Fatalf("sequence after restart: got %q", got)
 	}
 }
+
+// TestPreparedPlanAfterDDL: a prepared statement is re-planned after DDL,
+// and refuses to run when its result shape would change under the client.
+func TestPreparedPlanAfterDDL(t *testing.T) {
+	_, s := newTestSession(t)
+	ctx := context.Background()
+	if _, err := run(t, s, "CREATE TABLE pp (id int PRIMARY KEY, v text); INSERT INTO pp VALUES (1, 'a')"); err != nil {
+		t.Fatal(err)
+	}
+	prep := func(q string) *Prepared {
+		st, err := s.Parse(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := s.Prepare(ctx, st[0], nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	exec := func(p *Prepared) error {
+		cur, err := s.Execute(ctx, p, nil)
+		if err != nil {
+			return err
+		}
+		defer cur.Close()
+		for {
+			_, ok, err := cur.Next(ctx)
+			if err != nil || !ok {
+				return err
+			}
+		}
+	}
+	star, named := prep("SELECT * FROM pp"), prep("SELECT v FROM pp WHERE id = 1")
+	if _, err := run(t, s, "CREATE INDEX pp_v ON pp (v)"); err != nil {
+		t.Fatal(err)
+	}
+	if err := exec(named); err != nil {
+		t.Fatalf("re-plan after CREATE INDEX: %v", err)
+	}
+	if _, err := run(t, s, "ALTER TABLE pp ADD COLUMN w int"); err != nil {
+		t.Fatal(err)
+	}
+	if err := exec(named); err != nil {
+		t.Fatalf("unchanged shape after ADD COLUMN: %v", err)
+	}
+	if err := exec(star); pgerr.Code(err) != pgerr.FeatureNotSupported {
+		t.Fatalf("SELECT * after ADD COLUMN: want 0A000, got %v", err)
+	}
+}

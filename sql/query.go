@@ -10,6 +10,7 @@ import (
 	"github.com/conflux-db/conflux/exec"
 	"github.com/conflux-db/conflux/planner"
 	"github.com/conflux-db/conflux/sql/builtins"
+	"github.com/conflux-db/conflux/sql/pgerr"
 	"github.com/conflux-db/conflux/sql/types"
 )
 
@@ -70,10 +71,15 @@ func (s *Session) evalContext(ctx context.Context) *builtins.EvalContext {
 func (s *Session) runPlanned(ctx context.Context, p *Prepared, params []types.Datum) (*Cursor, error) {
 	q := p.query
 	if q.cat != s.catalog() {
-		// The catalog changed since planning: plan again (same result shape required).
+		// The catalog changed since planning: plan again. The client already
+		// has the row description, so the shape must not change (PostgreSQL
+		// reports the same error for a stale prepared statement).
 		nq, err := s.planQuery(ctx, q.ast, q.declared)
 		if err != nil {
 			return nil, err
+		}
+		if !sameShape(q.columns, nq.columns) || len(nq.paramTypes) != len(q.paramTypes) {
+			return nil, pgerr.New(pgerr.FeatureNotSupported, "cached plan must not change result type")
 		}
 		p.query, q = nq, nq
 	}
@@ -132,4 +138,16 @@ func (s *Session) evalDefault(ctx context.Context, c *catalog.Column) (types.Dat
 		return types.DNull, err
 	}
 	return row[0], nil
+}
+
+func sameShape(a, b []Column) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !a[i].Type.Identical(b[i].Type) {
+			return false
+		}
+	}
+	return true
 }
