@@ -497,7 +497,12 @@ func Backfill(ctx context.Context, kv KV, table *catalog.Table, ix *catalog.Inde
 
 // Truncate deletes every row and index entry of the table.
 func Truncate(ctx context.Context, kv KV, table *catalog.Table) error {
-	prefix := keys.TableSpanPrefix(uint32(table.ID))
+	return DeleteSpan(ctx, kv, keys.TableSpanPrefix(uint32(table.ID)))
+}
+
+// DeleteSpan deletes every key with the given prefix (a table, or one
+// index after DROP INDEX).
+func DeleteSpan(ctx context.Context, kv KV, prefix []byte) error {
 	it := kv.Scan(ctx, prefix, keys.PrefixEnd(prefix), false)
 	var ks [][]byte
 	for it.Next() {

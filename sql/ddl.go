@@ -9,10 +9,10 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/conflux-db/conflux/catalog"
+	"github.com/conflux-db/conflux/rowstore"
 	"github.com/conflux-db/conflux/sql/parser"
 	"github.com/conflux-db/conflux/sql/pgerr"
 	"github.com/conflux-db/conflux/sql/types"
-	"github.com/conflux-db/conflux/storage/keys"
 )
 
 // execDDL runs a schema-changing or other utility statement inside the
@@ -553,26 +553,11 @@ func columnIDs(t *catalog.Table, names []string) ([]uint32, error) {
 
 // deleteSpan deletes every key with the given prefix in the transaction.
 func (s *Session) deleteSpan(ctx context.Context, prefix []byte) error {
-	it := s.txn.Scan(ctx, prefix, prefixEnd(prefix), false)
-	var ks [][]byte
-	for it.Next() {
-		ks = append(ks, append([]byte(nil), it.Key()...))
-	}
-	err := it.Err()
-	it.Close()
-	if err != nil {
-		return err
-	}
-	for _, k := range ks {
-		if err := s.txn.Delete(k); err != nil {
-			return err
-		}
-	}
-	return ctx.Err()
+	return rowstore.DeleteSpan(ctx, s.txn, prefix)
 }
 
 func (s *Session) deleteTableData(ctx context.Context, t *catalog.Table) error {
-	return s.deleteSpan(ctx, keys.TableSpanPrefix(uint32(t.ID)))
+	return rowstore.Truncate(ctx, s.txn, t)
 }
 
 // parseTreeVersion is the protobuf tree version Deparse expects (the
