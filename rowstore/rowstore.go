@@ -19,8 +19,8 @@ import (
 type KV interface {
 	Get(ctx context.Context, key []byte) ([]byte, bool, error)
 	Scan(ctx context.Context, lower, upper []byte, reverse bool) txn.Iterator
-	Put(key, value []byte) error
-	Delete(key []byte) error
+	Put(ctx context.Context, key, value []byte) error
+	Delete(ctx context.Context, key []byte) error
 }
 
 var _ KV = (*txn.Txn)(nil)
@@ -300,11 +300,11 @@ func (t *Table) Insert(ctx context.Context, kv KV, row types.Row) error {
 	if err != nil {
 		return err
 	}
-	if err := kv.Put(pk, val); err != nil {
+	if err := kv.Put(ctx, pk, val); err != nil {
 		return err
 	}
 	for _, p := range puts {
-		if err := kv.Put(p.k, p.v); err != nil {
+		if err := kv.Put(ctx, p.k, p.v); err != nil {
 			return err
 		}
 	}
@@ -322,11 +322,11 @@ func (t *Table) Delete(ctx context.Context, kv KV, row types.Row) error {
 		if err != nil {
 			return err
 		}
-		if err := kv.Delete(k); err != nil {
+		if err := kv.Delete(ctx, k); err != nil {
 			return err
 		}
 	}
-	return kv.Delete(pk)
+	return kv.Delete(ctx, pk)
 }
 
 // Update replaces old with new, maintaining indexes; a changed primary
@@ -369,10 +369,10 @@ func (t *Table) Update(ctx context.Context, kv KV, old, new types.Row) error {
 				return &ConflictError{Err: t.dupErr(ix.desc, ix.ord, new).(*pgerr.Error), Index: ix.desc, Key: append([]byte(nil), v...)}
 			}
 		}
-		if err := kv.Delete(ok); err != nil {
+		if err := kv.Delete(ctx, ok); err != nil {
 			return err
 		}
-		if err := kv.Put(nk, newPK); err != nil {
+		if err := kv.Put(ctx, nk, newPK); err != nil {
 			return err
 		}
 	}
@@ -380,7 +380,7 @@ func (t *Table) Update(ctx context.Context, kv KV, old, new types.Row) error {
 	if err != nil {
 		return err
 	}
-	return kv.Put(newPK, val)
+	return kv.Put(ctx, newPK, val)
 }
 
 // Get reads the row stored under a primary key.
@@ -489,7 +489,7 @@ func Backfill(ctx context.Context, kv KV, table *catalog.Table, ix *catalog.Inde
 				return e
 			}
 		}
-		if err := kv.Put(k, pk); err != nil {
+		if err := kv.Put(ctx, k, pk); err != nil {
 			return err
 		}
 	}
@@ -519,7 +519,7 @@ func DeleteSpan(ctx context.Context, kv KV, prefix []byte) error {
 				return err
 			}
 		}
-		if err := kv.Delete(k); err != nil {
+		if err := kv.Delete(ctx, k); err != nil {
 			return err
 		}
 	}

@@ -63,16 +63,16 @@ func loadDescriptors(ctx context.Context, t *txn.Txn) (*descriptors, error) {
 	return d, it.Err()
 }
 
-func putDesc(t *txn.Txn, id catalog.ID, v descValue) error {
+func putDesc(ctx context.Context, t *txn.Txn, id catalog.ID, v descValue) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encode descriptor %d: %w", id, err)
 	}
-	return t.Put(keys.DescKey(uint32(id)), b)
+	return t.Put(ctx, keys.DescKey(uint32(id)), b)
 }
 
-func deleteDesc(t *txn.Txn, id catalog.ID) error {
-	return t.Delete(keys.DescKey(uint32(id)))
+func deleteDesc(ctx context.Context, t *txn.Txn, id catalog.ID) error {
+	return t.Delete(ctx, keys.DescKey(uint32(id)))
 }
 
 // allocateID reserves the next object ID inside t. Concurrent DDL
@@ -91,7 +91,7 @@ func allocateID(ctx context.Context, t *txn.Txn) (catalog.ID, error) {
 		}
 		next = v.NextID
 	}
-	if err := putDesc(t, 0, descValue{NextID: next + 1}); err != nil {
+	if err := putDesc(ctx, t, 0, descValue{NextID: next + 1}); err != nil {
 		return 0, err
 	}
 	return next, nil
@@ -122,14 +122,14 @@ func bootstrap(ctx context.Context, db *txn.DB, superuser string) error {
 		{ID: catalog.PublicSchemaID, Name: "public", Owner: superuser},
 		{ID: catalog.InfoSchemaSchemaID, Name: "information_schema", Owner: superuser},
 	} {
-		if err := putDesc(t, s.ID, descValue{Schema: s}); err != nil {
+		if err := putDesc(ctx, t, s.ID, descValue{Schema: s}); err != nil {
 			return err
 		}
 	}
-	if err := putDesc(t, 10, descValue{Role: &catalog.Role{ID: 10, Name: superuser, Superuser: true, Login: true}}); err != nil {
+	if err := putDesc(ctx, t, 10, descValue{Role: &catalog.Role{ID: 10, Name: superuser, Superuser: true, Login: true}}); err != nil {
 		return err
 	}
-	if err := putDesc(t, 0, descValue{NextID: catalog.FirstUserID}); err != nil {
+	if err := putDesc(ctx, t, 0, descValue{NextID: catalog.FirstUserID}); err != nil {
 		return err
 	}
 	return t.Commit(ctx)

@@ -159,7 +159,7 @@ func qualifiedName(rv *pg_query.RangeVar) string {
 
 // saveTable writes a table descriptor (new or changed) and refreshes the
 // transaction's catalog.
-func (s *Session) saveTable(d *descriptors, t *catalog.Table) error {
+func (s *Session) saveTable(ctx context.Context, d *descriptors, t *catalog.Table) error {
 	found := false
 	for i, old := range d.tables {
 		if old.ID == t.ID {
@@ -170,7 +170,7 @@ func (s *Session) saveTable(d *descriptors, t *catalog.Table) error {
 	if !found {
 		d.tables = append(d.tables, t)
 	}
-	if err := putDesc(s.txn, t.ID, descValue{Table: t}); err != nil {
+	if err := putDesc(ctx, s.txn, t.ID, descValue{Table: t}); err != nil {
 		return err
 	}
 	s.catalogChanged()
@@ -387,7 +387,7 @@ func (s *Session) createTable(ctx context.Context, st *pg_query.CreateStmt) (*Cu
 		t.Primary = catalog.Index{ID: ixID, Name: t.Name + "_rowid", ColumnIDs: []uint32{rowid.ID}, Desc: []bool{false}, Unique: true, Primary: true}
 	}
 	// The descriptor must be visible before unique indexes pick names.
-	if err := s.saveTable(d, t); err != nil {
+	if err := s.saveTable(ctx, d, t); err != nil {
 		return nil, err
 	}
 	for _, u := range uniques {
@@ -407,7 +407,7 @@ func (s *Session) createTable(ctx context.Context, st *pg_query.CreateStmt) (*Cu
 		}
 		t.Indexes = append(t.Indexes, catalog.Index{ID: ixID, Name: name, ColumnIDs: ids, Desc: make([]bool, len(ids)), Unique: true, Constraint: true})
 	}
-	if err := s.saveTable(d, t); err != nil {
+	if err := s.saveTable(ctx, d, t); err != nil {
 		return nil, err
 	}
 	return tagCursor("CREATE TABLE"), nil
@@ -489,7 +489,7 @@ func (s *Session) columnFromDef(ctx context.Context, d *descriptors, t *catalog.
 			return col, nil, nil, err
 		}
 		seq.OwnedBy = t.ID
-		if err := putDesc(s.txn, seq.ID, descValue{Sequence: seq}); err != nil {
+		if err := putDesc(ctx, s.txn, seq.ID, descValue{Sequence: seq}); err != nil {
 			return col, nil, nil, err
 		}
 		col.Sequence = seqName
@@ -520,7 +520,7 @@ func (s *Session) newSequence(ctx context.Context, d *descriptors, sc *catalog.S
 	}
 	seq := &catalog.Sequence{ID: id, SchemaID: sc.ID, Name: name, Start: 1, Increment: 1, Min: 1, Max: max}
 	d.sequences = append(d.sequences, seq)
-	if err := putDesc(s.txn, id, descValue{Sequence: seq}); err != nil {
+	if err := putDesc(ctx, s.txn, id, descValue{Sequence: seq}); err != nil {
 		return nil, err
 	}
 	return seq, nil
@@ -623,7 +623,7 @@ func (s *Session) tempSchema(ctx context.Context, d *descriptors) (*catalog.Sche
 	}
 	sc := &catalog.Schema{ID: id, Name: name, Owner: s.user}
 	d.schemas = append(d.schemas, sc)
-	if err := putDesc(s.txn, id, descValue{Schema: sc}); err != nil {
+	if err := putDesc(ctx, s.txn, id, descValue{Schema: sc}); err != nil {
 		return nil, err
 	}
 	s.hasTemp = true

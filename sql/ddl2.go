@@ -88,7 +88,7 @@ func (s *Session) drop(ctx context.Context, st *pg_query.DropStmt) (*Cursor, err
 			if err := s.deleteSpan(ctx, keys.IndexPrefix(uint32(t.ID), uint32(dropped.ID))); err != nil {
 				return nil, err
 			}
-			if err := s.saveTable(d, t); err != nil {
+			if err := s.saveTable(ctx, d, t); err != nil {
 				return nil, err
 			}
 		}
@@ -130,7 +130,7 @@ func (s *Session) drop(ctx context.Context, st *pg_query.DropStmt) (*Cursor, err
 			}
 			for _, q := range append([]*catalog.Sequence(nil), d.sequences...) {
 				if q.SchemaID == sc.ID {
-					s.removeSequence(d, q)
+					s.removeSequence(ctx, d, q)
 				}
 			}
 			for i, x := range d.schemas {
@@ -139,7 +139,7 @@ func (s *Session) drop(ctx context.Context, st *pg_query.DropStmt) (*Cursor, err
 					break
 				}
 			}
-			if err := deleteDesc(s.txn, sc.ID); err != nil {
+			if err := deleteDesc(ctx, s.txn, sc.ID); err != nil {
 				return nil, err
 			}
 			s.catalogChanged()
@@ -156,7 +156,7 @@ func (s *Session) drop(ctx context.Context, st *pg_query.DropStmt) (*Cursor, err
 				}
 				return nil, pgerr.New(pgerr.UndefinedTable, "sequence \"%s\" does not exist", qualifiedName(rv))
 			}
-			s.removeSequence(d, q)
+			s.removeSequence(ctx, d, q)
 		}
 		s.catalogChanged()
 		return tagCursor("DROP SEQUENCE"), nil
@@ -179,7 +179,7 @@ func (s *Session) dropTable(ctx context.Context, d *descriptors, t *catalog.Tabl
 	}
 	for _, q := range append([]*catalog.Sequence(nil), d.sequences...) {
 		if q.OwnedBy == t.ID {
-			s.removeSequence(d, q)
+			s.removeSequence(ctx, d, q)
 		}
 	}
 	for i, x := range d.tables {
@@ -188,22 +188,22 @@ func (s *Session) dropTable(ctx context.Context, d *descriptors, t *catalog.Tabl
 			break
 		}
 	}
-	if err := deleteDesc(s.txn, t.ID); err != nil {
+	if err := deleteDesc(ctx, s.txn, t.ID); err != nil {
 		return err
 	}
 	s.catalogChanged()
 	return nil
 }
 
-func (s *Session) removeSequence(d *descriptors, q *catalog.Sequence) {
+func (s *Session) removeSequence(ctx context.Context, d *descriptors, q *catalog.Sequence) {
 	for i, x := range d.sequences {
 		if x.ID == q.ID {
 			d.sequences = append(d.sequences[:i], d.sequences[i+1:]...)
 			break
 		}
 	}
-	deleteDesc(s.txn, q.ID)
-	s.txn.Delete(keys.SequenceKey(uint32(q.ID)))
+	deleteDesc(ctx, s.txn, q.ID)
+	s.txn.Delete(ctx, keys.SequenceKey(uint32(q.ID)))
 }
 
 func (s *Session) findSequence(d *descriptors, rv *pg_query.RangeVar) *catalog.Sequence {
@@ -286,7 +286,7 @@ func (s *Session) createSchema(ctx context.Context, st *pg_query.CreateSchemaStm
 	}
 	sc := &catalog.Schema{ID: id, Name: name, Owner: owner}
 	d.schemas = append(d.schemas, sc)
-	if err := putDesc(s.txn, id, descValue{Schema: sc}); err != nil {
+	if err := putDesc(ctx, s.txn, id, descValue{Schema: sc}); err != nil {
 		return nil, err
 	}
 	s.catalogChanged()
@@ -341,7 +341,7 @@ func (s *Session) createSequence(ctx context.Context, st *pg_query.CreateSeqStmt
 	if !startSet && seq.Increment > 0 {
 		seq.Start = seq.Min
 	}
-	if err := putDesc(s.txn, seq.ID, descValue{Sequence: seq}); err != nil {
+	if err := putDesc(ctx, s.txn, seq.ID, descValue{Sequence: seq}); err != nil {
 		return nil, err
 	}
 	s.catalogChanged()
@@ -404,7 +404,7 @@ func (s *Session) comment(ctx context.Context, st *pg_query.CommentStmt) (*Curso
 		}
 		t = cloneTable(t)
 		t.Comment = st.Comment
-		if err := s.saveTable(d, t); err != nil {
+		if err := s.saveTable(ctx, d, t); err != nil {
 			return nil, err
 		}
 		return tagCursor("COMMENT"), nil
@@ -461,7 +461,7 @@ func (s *Session) rename(ctx context.Context, st *pg_query.RenameStmt) (*Cursor,
 		}
 		t = cloneTable(t)
 		t.Name = st.Newname
-		if err := s.saveTable(d, t); err != nil {
+		if err := s.saveTable(ctx, d, t); err != nil {
 			return nil, err
 		}
 		if st.RenameType == pg_query.ObjectType_OBJECT_VIEW {
@@ -482,7 +482,7 @@ func (s *Session) rename(ctx context.Context, st *pg_query.RenameStmt) (*Cursor,
 		}
 		t = cloneTable(t)
 		t.ColumnByID(c.ID).Name = st.Newname
-		if err := s.saveTable(d, t); err != nil {
+		if err := s.saveTable(ctx, d, t); err != nil {
 			return nil, err
 		}
 		return tagCursor("ALTER TABLE"), nil
@@ -496,7 +496,7 @@ func (s *Session) rename(ctx context.Context, st *pg_query.RenameStmt) (*Cursor,
 					}
 					x = cloneTable(x)
 					x.Primary.Name = st.Newname
-					if err := s.saveTable(d, x); err != nil {
+					if err := s.saveTable(ctx, d, x); err != nil {
 						return nil, err
 					}
 					return tagCursor("ALTER INDEX"), nil
@@ -509,7 +509,7 @@ func (s *Session) rename(ctx context.Context, st *pg_query.RenameStmt) (*Cursor,
 		}
 		t = cloneTable(t)
 		t.Indexes[ix].Name = st.Newname
-		if err := s.saveTable(d, t); err != nil {
+		if err := s.saveTable(ctx, d, t); err != nil {
 			return nil, err
 		}
 		return tagCursor("ALTER INDEX"), nil
@@ -524,7 +524,7 @@ func (s *Session) rename(ctx context.Context, st *pg_query.RenameStmt) (*Cursor,
 				c := *sc
 				c.Name = st.Newname
 				d.schemas[i] = &c
-				if err := putDesc(s.txn, c.ID, descValue{Schema: &c}); err != nil {
+				if err := putDesc(ctx, s.txn, c.ID, descValue{Schema: &c}); err != nil {
 					return nil, err
 				}
 				s.catalogChanged()

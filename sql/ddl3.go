@@ -73,7 +73,7 @@ func (s *Session) createIndex(ctx context.Context, st *pg_query.IndexStmt) (*Cur
 	if err := rowstore.Backfill(ctx, s.txn, t, &t.Indexes[len(t.Indexes)-1]); err != nil {
 		return nil, err
 	}
-	if err := s.saveTable(d, t); err != nil {
+	if err := s.saveTable(ctx, d, t); err != nil {
 		return nil, err
 	}
 	return tagCursor("CREATE INDEX"), nil
@@ -144,7 +144,7 @@ func (s *Session) createView(ctx context.Context, st *pg_query.ViewStmt) (*Curso
 	} else if v.ID, err = allocateID(ctx, s.txn); err != nil {
 		return nil, err
 	}
-	if err := s.saveTable(d, v); err != nil {
+	if err := s.saveTable(ctx, d, v); err != nil {
 		return nil, err
 	}
 	return tagCursor("CREATE VIEW"), nil
@@ -362,7 +362,7 @@ func (s *Session) alterTable(ctx context.Context, st *pg_query.AlterTableStmt) (
 			return nil, pgerr.Unsupported("ALTER TABLE " + strings.TrimPrefix(cmd.Subtype.String(), "AT_"))
 		}
 	}
-	if err := s.saveTable(d, t); err != nil {
+	if err := s.saveTable(ctx, d, t); err != nil {
 		return nil, err
 	}
 	return tagCursor("ALTER TABLE"), nil

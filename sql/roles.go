@@ -36,7 +36,7 @@ func (s *Session) createRole(ctx context.Context, st *pg_query.CreateRoleStmt) (
 		return nil, err
 	}
 	d.roles = append(d.roles, r)
-	if err := putDesc(s.txn, id, descValue{Role: r}); err != nil {
+	if err := putDesc(ctx, s.txn, id, descValue{Role: r}); err != nil {
 		return nil, err
 	}
 	s.catalogChanged()
@@ -107,7 +107,7 @@ func (s *Session) alterRole(ctx context.Context, st *pg_query.AlterRoleStmt) (*C
 				return nil, err
 			}
 			d.roles[i] = &c
-			if err := putDesc(s.txn, c.ID, descValue{Role: &c}); err != nil {
+			if err := putDesc(ctx, s.txn, c.ID, descValue{Role: &c}); err != nil {
 				return nil, err
 			}
 			s.catalogChanged()
@@ -134,7 +134,7 @@ func (s *Session) dropRole(ctx context.Context, st *pg_query.DropRoleStmt) (*Cur
 					return nil, pgerr.New(pgerr.ObjectNotInPrerequisiteState, "cannot drop role %s because it is required by the database system", name)
 				}
 				d.roles = append(d.roles[:i], d.roles[i+1:]...)
-				if err := deleteDesc(s.txn, r.ID); err != nil {
+				if err := deleteDesc(ctx, s.txn, r.ID); err != nil {
 					return nil, err
 				}
 				found = true

@@ -63,7 +63,7 @@ func (e *Engine) persistSequence(ctx context.Context, q *catalog.Sequence, mark 
 	defer t.Rollback()
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], uint64(mark))
-	if err := t.Put(keys.SequenceKey(uint32(q.ID)), b[:]); err != nil {
+	if err := t.Put(ctx, keys.SequenceKey(uint32(q.ID)), b[:]); err != nil {
 		return err
 	}
 	return t.Commit(ctx)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/RaduBerinde/btreemap"
 	"github.com/conflux-db/conflux/sql/pgerr"
@@ -39,6 +40,9 @@ func (i Isolation) String() string {
 type Options struct {
 	Isolation Isolation
 	ReadOnly  bool
+	// Owner is the backend process id of the session running the
+	// transaction, shown in lock-wait and deadlock messages and pg_locks.
+	Owner int32
 }
 
 // DB is the transactional key-value store the SQL layer runs on: a
@@ -103,6 +107,9 @@ type Txn struct {
 	// every commit the snapshot covers) and given back when the snapshot
 	// moves (Refresh) or the transaction ends.
 	pr storage.PointReader
+
+	lockTimeout time.Duration
+	asyncCommit bool
 }
 
 // entry is one buffered write. readTS is the snapshot the first write of
@@ -199,13 +206,23 @@ func cloneOrNil(b []byte) []byte {
 	return append([]byte{}, b...)
 }
 
-// Put buffers a write. The key and value are copied.
-func (t *Txn) Put(key, value []byte) error {
+// Put buffers a write. The key and value are copied. The key is first
+// locked exclusively (see Lock): Put may wait for another transaction
+// holding it, and fails if the key has a commit newer than the snapshot
+// (40001 at REPEATABLE READ and above; a *RetryStatementError at READ
+// COMMITTED, which the SQL layer answers by re-running the statement).
+func (t *Txn) Put(ctx context.Context, key, value []byte) error {
+	if err := t.lockForWrite(ctx, key); err != nil {
+		return err
+	}
 	return t.write(key, entry{value: append([]byte{}, value...)})
 }
 
-// Delete buffers a deletion.
-func (t *Txn) Delete(key []byte) error {
+// Delete buffers a deletion, locking the key as Put does.
+func (t *Txn) Delete(ctx context.Context, key []byte) error {
+	if err := t.lockForWrite(ctx, key); err != nil {
+		return err
+	}
 	return t.write(key, entry{del: true})
 }
 
@@ -245,10 +262,15 @@ func (t *Txn) Commit(ctx context.Context) error {
 	db := t.db
 	if t.buf == nil || t.buf.Len() == 0 {
 		db.mu.Lock()
-		db.mgr.End(t.id)
+		var err error
+		if t.opts.Isolation == Serializable {
+			err = db.mgr.CommitReadOnly(t.id, t.reads, t.spans)
+		} else {
+			db.mgr.End(t.id)
+		}
 		db.mu.Unlock()
 		t.release()
-		return nil
+		return err
 	}
 	n := t.buf.Len()
 	writes := make([]storage.Write, 0, n)

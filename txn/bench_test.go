@@ -10,7 +10,7 @@ func BenchmarkPointGet(b *testing.B) {
 	defer e.Close()
 	tx := db.Begin(Options{})
 	for i := 0; i < 10000; i++ {
-		tx.Put([]byte(fmt.Sprintf("key%06d", i)), []byte("value"))
+		tx.Put(ctx, []byte(fmt.Sprintf("key%06d", i)), []byte("value"))
 	}
 	if err := tx.Commit(ctx); err != nil {
 		b.Fatal(err)
@@ -34,7 +34,7 @@ func BenchmarkCommitSync(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		tx := db.Begin(Options{})
-		tx.Put([]byte(fmt.Sprintf("key%06d", i%1000)), []byte("value"))
+		tx.Put(ctx, []byte(fmt.Sprintf("key%06d", i%1000)), []byte("value"))
 		if err := tx.Commit(ctx); err != nil {
 			b.Fatal(err)
 		}

@@ -191,6 +191,25 @@ func (m *Manager) Applied(ts uint64) bool {
 	return true
 }
 
+// CommittedAfter reports whether key was committed at a timestamp after
+// ts. Only meaningful for ts at or above PruneBelow (every live snapshot
+// is), since older history is forgotten.
+func (m *Manager) CommittedAfter(key []byte, ts uint64) bool {
+	_, last, ok := m.recent.Get(unsafeString(key))
+	return ok && last > ts
+}
+
+// CommitReadOnly ends a transaction that wrote nothing. A SERIALIZABLE
+// one passes its reads: under SSI a read-only transaction can still be
+// the one to abort (the read-only anomaly).
+func (m *Manager) CommitReadOnly(id TxnID, reads []Intent, spans []Span) error {
+	m.End(id)
+	return nil
+}
+
+// PruneBelow is the GC horizon: see pruneBelow.
+func (m *Manager) PruneBelow() uint64 { return m.pruneBelow() }
+
 // pruneBelow is the timestamp at or below which a remembered commit can no
 // longer conflict: every live snapshot and every future one (which starts
 // at the watermark) is at least this large.

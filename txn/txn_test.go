@@ -61,7 +61,7 @@ func put(t *testing.T, db *DB, kv ...string) {
 	t.Helper()
 	tx := db.Begin(Options{Isolation: RepeatableRead})
 	for i := 0; i < len(kv); i += 2 {
-		mustNil(t, tx.Put([]byte(kv[i]), []byte(kv[i+1])))
+		mustNil(t, tx.Put(ctx, []byte(kv[i]), []byte(kv[i+1])))
 	}
 	mustNil(t, tx.Commit(ctx))
 }
@@ -78,10 +78,10 @@ func TestSnapshotAndReadYourWrites(t *testing.T) {
 		t.Errorf("snapshot scan = %v", got)
 	}
 	// Own writes, including deletes, shadow the snapshot in Get and both scan directions.
-	mustNil(t, reader.Put([]byte("b"), []byte("own")))
-	mustNil(t, reader.Delete([]byte("a")))
-	mustNil(t, reader.Put([]byte("aa"), []byte("new")))
-	mustNil(t, reader.Delete([]byte("zz"))) // deleting a missing key is harmless
+	mustNil(t, reader.Put(ctx, []byte("b"), []byte("own")))
+	mustNil(t, reader.Delete(ctx, []byte("a")))
+	mustNil(t, reader.Put(ctx, []byte("aa"), []byte("new")))
+	mustNil(t, reader.Delete(ctx, []byte("zz"))) // deleting a missing key is harmless
 	if got := get(t, reader, "a"); got != "<none>" {
 		t.Errorf("deleted a = %s", got)
 	}
@@ -115,8 +115,8 @@ func TestWriteWriteConflict(t *testing.T) {
 	put(t, db, "k", "0")
 	t1 := db.Begin(Options{Isolation: RepeatableRead})
 	t2 := db.Begin(Options{Isolation: RepeatableRead})
-	mustNil(t, t1.Put([]byte("k"), []byte("1")))
-	mustNil(t, t2.Put([]byte("k"), []byte("2")))
+	mustNil(t, t1.Put(ctx, []byte("k"), []byte("1")))
+	mustNil(t, t2.Put(ctx, []byte("k"), []byte("2")))
 	mustNil(t, t1.Commit(ctx))
 	err := t2.Commit(ctx)
 	if pgerr.Code(err) != pgerr.SerializationFailure {
@@ -134,7 +134,7 @@ func TestReadCommittedRefresh(t *testing.T) {
 	db := memDB(t)
 	put(t, db, "k", "0")
 	rc := db.Begin(Options{Isolation: ReadCommitted})
-	mustNil(t, rc.Put([]byte("own"), []byte("x")))
+	mustNil(t, rc.Put(ctx, []byte("own"), []byte("x")))
 	put(t, db, "k", "1")
 	if got := get(t, rc, "k"); got != "0" {
 		t.Errorf("before refresh: %s", got)
@@ -147,7 +147,7 @@ func TestReadCommittedRefresh(t *testing.T) {
 		t.Errorf("own write lost on refresh: %s", got)
 	}
 	// A write in a later statement is validated against that statement's snapshot.
-	mustNil(t, rc.Put([]byte("k"), []byte("2")))
+	mustNil(t, rc.Put(ctx, []byte("k"), []byte("2")))
 	mustNil(t, rc.Commit(ctx))
 }
 
@@ -158,8 +158,8 @@ func TestSerializableWriteSkew(t *testing.T) {
 	t2 := db.Begin(Options{Isolation: Serializable})
 	get(t, t1, "x")
 	get(t, t2, "y")
-	mustNil(t, t1.Put([]byte("y"), []byte("0")))
-	mustNil(t, t2.Put([]byte("x"), []byte("0")))
+	mustNil(t, t1.Put(ctx, []byte("y"), []byte("0")))
+	mustNil(t, t2.Put(ctx, []byte("x"), []byte("0")))
 	mustNil(t, t1.Commit(ctx))
 	if err := t2.Commit(ctx); pgerr.Code(err) != pgerr.SerializationFailure {
 		t.Fatalf("write skew committed: %v", err)
@@ -169,8 +169,8 @@ func TestSerializableWriteSkew(t *testing.T) {
 	r2 := db.Begin(Options{Isolation: RepeatableRead})
 	get(t, r1, "x")
 	get(t, r2, "y")
-	mustNil(t, r1.Put([]byte("y"), []byte("5")))
-	mustNil(t, r2.Put([]byte("x"), []byte("5")))
+	mustNil(t, r1.Put(ctx, []byte("y"), []byte("5")))
+	mustNil(t, r2.Put(ctx, []byte("x"), []byte("5")))
 	mustNil(t, r1.Commit(ctx))
 	mustNil(t, r2.Commit(ctx))
 }
@@ -185,13 +185,13 @@ func TestSerializableLimitedScanNarrowsSpan(t *testing.T) {
 	}
 	it.Close() // stopped after "a": only [a, a\x00) was read
 	put(t, db, "c", "2")
-	mustNil(t, t1.Put([]byte("z"), []byte("1")))
+	mustNil(t, t1.Put(ctx, []byte("z"), []byte("1")))
 	mustNil(t, t1.Commit(ctx))
 
 	t2 := db.Begin(Options{Isolation: Serializable})
 	scanAll(t, t2, "a", "", false) // full scan
 	put(t, db, "bb", "new")        // phantom
-	mustNil(t, t2.Put([]byte("z"), []byte("2")))
+	mustNil(t, t2.Put(ctx, []byte("z"), []byte("2")))
 	if err := t2.Commit(ctx); pgerr.Code(err) != pgerr.SerializationFailure {
 		t.Fatalf("phantom: %v", err)
 	}
@@ -201,13 +201,13 @@ func TestSavepointRollback(t *testing.T) {
 	db := memDB(t)
 	put(t, db, "a", "0")
 	tx := db.Begin(Options{})
-	mustNil(t, tx.Put([]byte("a"), []byte("1")))
+	mustNil(t, tx.Put(ctx, []byte("a"), []byte("1")))
 	sp := tx.Savepoint()
-	mustNil(t, tx.Put([]byte("a"), []byte("2")))
-	mustNil(t, tx.Put([]byte("b"), []byte("2")))
-	mustNil(t, tx.Delete([]byte("a")))
+	mustNil(t, tx.Put(ctx, []byte("a"), []byte("2")))
+	mustNil(t, tx.Put(ctx, []byte("b"), []byte("2")))
+	mustNil(t, tx.Delete(ctx, []byte("a")))
 	sp2 := tx.Savepoint()
-	mustNil(t, tx.Put([]byte("c"), []byte("3")))
+	mustNil(t, tx.Put(ctx, []byte("c"), []byte("3")))
 	tx.RollbackTo(sp2)
 	if got := scanAll(t, tx, "", "", false); !slices.Equal(got, []string{"b=2"}) {
 		t.Errorf("after rollback to sp2: %v", got)
@@ -227,13 +227,13 @@ func TestScanDoesNotSeeLaterWrites(t *testing.T) {
 	db := memDB(t)
 	put(t, db, "1", "a", "2", "b")
 	tx := db.Begin(Options{})
-	mustNil(t, tx.Put([]byte("3"), []byte("c")))
+	mustNil(t, tx.Put(ctx, []byte("3"), []byte("c")))
 	it := tx.Scan(ctx, nil, nil, false)
 	var seen []string
 	for it.Next() {
 		seen = append(seen, string(it.Key()))
 		// An UPDATE that moves rows forward must not revisit them.
-		mustNil(t, tx.Put([]byte(string(it.Key())+"9"), []byte("moved")))
+		mustNil(t, tx.Put(ctx, []byte(string(it.Key())+"9"), []byte("moved")))
 	}
 	it.Close()
 	if !slices.Equal(seen, []string{"1", "2", "3"}) {
@@ -244,7 +244,7 @@ func TestScanDoesNotSeeLaterWrites(t *testing.T) {
 func TestReadOnlyTxn(t *testing.T) {
 	db := memDB(t)
 	tx := db.Begin(Options{ReadOnly: true})
-	if err := tx.Put([]byte("a"), nil); pgerr.Code(err) != pgerr.ReadOnlySQLTransaction {
+	if err := tx.Put(ctx, []byte("a"), nil); pgerr.Code(err) != pgerr.ReadOnlySQLTransaction {
 		t.Fatalf("put in read-only txn: %v", err)
 	}
 	before := db.mgr.LastTS()
@@ -263,9 +263,9 @@ func TestAtomicAcrossTables(t *testing.T) {
 	k2 := keys.EncodeVarintAscending(append([]byte{}, t2...), 1)
 	reader := db.Begin(Options{})
 	tx := db.Begin(Options{})
-	mustNil(t, tx.Put(k1, []byte("x")))
-	mustNil(t, tx.Put(k2, []byte("y")))
-	mustNil(t, tx.Put(desc, []byte("d")))
+	mustNil(t, tx.Put(ctx, k1, []byte("x")))
+	mustNil(t, tx.Put(ctx, k2, []byte("y")))
+	mustNil(t, tx.Put(ctx, desc, []byte("d")))
 	mustNil(t, tx.Commit(ctx))
 	for _, k := range [][]byte{k1, k2, desc} {
 		if _, ok, _ := reader.Get(ctx, k); ok {
@@ -319,7 +319,7 @@ func TestConcurrentTransfers(t *testing.T) {
 	enc := func(v int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(v)) }
 	setup := db.Begin(Options{})
 	for i := 0; i < accounts; i++ {
-		mustNil(t, setup.Put(key(i), enc(initial)))
+		mustNil(t, setup.Put(ctx, key(i), enc(initial)))
 	}
 	mustNil(t, setup.Commit(ctx))
 
@@ -360,8 +360,8 @@ func TestConcurrentTransfers(t *testing.T) {
 				fv, _, _ := tx.Get(ctx, key(from))
 				tv, _, _ := tx.Get(ctx, key(to))
 				amt := int64(rng.IntN(10))
-				mustNilG(t, tx.Put(key(from), enc(int64(binary.BigEndian.Uint64(fv))-amt)))
-				mustNilG(t, tx.Put(key(to), enc(int64(binary.BigEndian.Uint64(tv))+amt)))
+				mustNilG(t, tx.Put(ctx, key(from), enc(int64(binary.BigEndian.Uint64(fv))-amt)))
+				mustNilG(t, tx.Put(ctx, key(to), enc(int64(binary.BigEndian.Uint64(tv))+amt)))
 				err := tx.Commit(ctx)
 				mu.Lock()
 				if err == nil {
@@ -405,9 +405,9 @@ func TestReverseScanMerged(t *testing.T) {
 		k := fmt.Sprintf("k%02d", i)
 		switch {
 		case i%6 == 0:
-			mustNil(t, tx.Delete([]byte(k)))
+			mustNil(t, tx.Delete(ctx, []byte(k)))
 		case i%2 == 1:
-			mustNil(t, tx.Put([]byte(k), []byte("b")))
+			mustNil(t, tx.Put(ctx, []byte(k), []byte("b")))
 			want = append(want, k+"=b")
 		default:
 			want = append(want, k+"=s")
