@@ -138,14 +138,6 @@ func (db *DB) newerThan(key []byte, ts uint64) bool {
 	return db.mgr.CommittedAfter(key, ts)
 }
 
-// GCHorizon is the timestamp below which no live or future snapshot
-// reads: a version shadowed by a newer version at or below it is garbage.
-func (db *DB) GCHorizon() uint64 {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	return db.mgr.PruneBelow()
-}
-
 // LockInfo describes one lock held or awaited (the rows of pg_locks).
 type LockInfo struct {
 	Key     []byte
@@ -159,22 +151,4 @@ type LockInfo struct {
 // Locks returns a snapshot of the lock table.
 func (db *DB) Locks() []LockInfo {
 	return nil // TODO(issue 3): the lock table
-}
-
-// GCStatus is the state of the background MVCC garbage collector
-// (shown in the conflux_gc system view).
-type GCStatus struct {
-	Horizon         uint64    // versions shadowed at or below it are garbage
-	Running         bool      // a sweep is in progress
-	Runs            int64     // sweeps completed since start
-	LastStart       time.Time // start of the last (or current) sweep
-	LastDuration    time.Duration
-	KeysScanned     int64 // versions examined in the current/last sweep
-	VersionsRemoved int64 // garbage versions deleted in the current/last sweep
-	TotalRemoved    int64 // since start
-}
-
-// GCStatus reports the garbage collector's progress.
-func (db *DB) GCStatus() GCStatus {
-	return GCStatus{Horizon: db.GCHorizon()} // TODO(issue 3): the sweeper
 }
