@@ -10,6 +10,7 @@ import (
 	"github.com/conflux-db/conflux/rowstore"
 	"github.com/conflux-db/conflux/sql/pgerr"
 	"github.com/conflux-db/conflux/sql/types"
+	"github.com/conflux-db/conflux/txn"
 )
 
 type dmlBase struct {
@@ -99,6 +100,13 @@ func (o *insertOp) next(rc *runCtx) ([]types.Row, error) {
 				if oc.Index != nil && oc.Index.ID != ce.Index.ID {
 					return nil, ce.Err
 				}
+				lk := rc.locker()
+				// A conflicting row committed after the snapshot cannot be
+				// seen by REPEATABLE READ / SERIALIZABLE: PostgreSQL's
+				// ExecCheckTupleVisible fails both DO NOTHING and DO UPDATE.
+				if !ce.Visible && lk != nil && lk.Options().Isolation != txn.ReadCommitted {
+					return nil, txn.ErrConcurrentUpdate()
+				}
 				if oc.DoNothing {
 					continue
 				}
@@ -106,11 +114,16 @@ func (o *insertOp) next(rc *runCtx) ([]types.Row, error) {
 					return nil, pgerr.New(pgerr.CardinalityViolation, "ON CONFLICT DO UPDATE command cannot affect row a second time").
 						WithHint("Ensure that no rows proposed for insertion within the same command have duplicate constrained values.")
 				}
-				existing, found, err := o.t.Get(rc.ctx, rc.kv, ce.Key, o.t.NewDecoder(nil))
+				existing, found, err := o.lockExisting(rc, lk, ce.Key)
 				if err != nil {
 					return nil, err
 				}
 				if !found {
+					if lk != nil && lk.Options().Isolation == txn.ReadCommitted {
+						// Deleted since the conflict was seen: PostgreSQL
+						// retries the insertion; restarting the statement does.
+						return nil, &txn.RetryStatementError{Err: txn.ErrConcurrentUpdate()}
+					}
 					return nil, ce.Err
 				}
 				both := concatRows(existing, row)
@@ -168,6 +181,71 @@ func (o *insertOp) next(rc *runCtx) ([]types.Row, error) {
 }
 func (o *insertOp) close() { o.in.close() }
 
+// lockExisting locks the row ON CONFLICT DO UPDATE is about to update
+// and reads it: the snapshot's version, or at READ COMMITTED the newest
+// one when another transaction committed it after the snapshot.
+func (o *insertOp) lockExisting(rc *runCtx, lk rowstore.Locker, key []byte) (types.Row, bool, error) {
+	dec := o.t.NewDecoder(nil)
+	if lk == nil {
+		return o.t.Get(rc.ctx, rc.kv, key, dec)
+	}
+	v, latest, err := lockRow(rc, lk, o.t, key, txn.LockExclusive, txn.WaitBlock, true, dec)
+	if err != nil {
+		return nil, false, err
+	}
+	switch v {
+	case rowSkip:
+		return nil, false, nil
+	case rowLatest:
+		return latest, true, nil
+	}
+	row, found, err := o.t.Get(rc.ctx, rc.kv, key, dec)
+	if err != nil || found || lk.Options().Isolation != txn.ReadCommitted {
+		return row, found, err
+	}
+	// Seen only through the newest version (a conflict the snapshot
+	// does not see, committed before our lock): read that.
+	val, found, err := lk.GetLatest(rc.ctx, key)
+	if err != nil || !found {
+		return nil, false, err
+	}
+	row, err = dec.Decode(val)
+	return row, err == nil, err
+}
+
+// lockDMLTarget locks the row an UPDATE or DELETE is about to write. It
+// returns the row to write against (the input row, or its newest version
+// after a READ COMMITTED re-check) and false when the row is to be left
+// alone: deleted concurrently, or no longer matching the WHERE clause.
+func lockDMLTarget(rc *runCtx, lk rowstore.Locker, t *rowstore.Table, key []byte, epq bool, recheck evalFn, dec **rowstore.Decoder, in types.Row) (types.Row, bool, error) {
+	if lk == nil || lk.Options().ReadOnly {
+		return in, true, nil // the write itself reports 25006
+	}
+	if *dec == nil && epq {
+		*dec = t.NewDecoder(nil)
+	}
+	v, latest, err := lockRow(rc, lk, t, key, txn.LockExclusive, txn.WaitBlock, epq, *dec)
+	if err != nil {
+		return nil, false, err
+	}
+	switch v {
+	case rowSkip:
+		return nil, false, nil
+	case rowLatest:
+		if recheck != nil {
+			d, err := recheck(rc, latest)
+			if err != nil {
+				return nil, false, err
+			}
+			if d != dTrue {
+				return nil, false, nil
+			}
+		}
+		return latest, true, nil
+	}
+	return in, true, nil
+}
+
 func unwrapConflict(err error) error {
 	var ce *rowstore.ConflictError
 	if errors.As(err, &ce) {
@@ -196,6 +274,11 @@ func (f *factory) ConstructUpdate(n *planner.PhysicalUpdate, in planner.ExecNode
 			}
 		}
 	}
+	if n.EPQ && n.Recheck != nil {
+		if op.recheck, err = f.compile(n.Recheck); err != nil {
+			return nil, err
+		}
+	}
 	return f.wrap(n, op)
 }
 
@@ -208,6 +291,10 @@ type updateOp struct {
 	set    []evalFn
 	rows   []types.Row
 	pos    int
+	// recheck is the WHERE clause re-evaluated on a row's newest version
+	// (READ COMMITTED, see lockDMLTarget); dec decodes that version.
+	recheck evalFn
+	dec     *rowstore.Decoder
 }
 
 func (o *updateOp) open(rc *runCtx) error {
@@ -238,6 +325,14 @@ func (o *updateOp) next(rc *runCtx) ([]types.Row, error) {
 			continue
 		}
 		seen[string(key)] = true
+		in, ok, err := lockDMLTarget(rc, rc.locker(), o.t, key, o.n.EPQ, o.recheck, &o.dec, in)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		old = in[:width]
 		newRow := append(types.Row(nil), old...)
 		for i, fn := range o.set {
 			if fn == nil {
@@ -276,6 +371,11 @@ func (f *factory) ConstructDelete(n *planner.PhysicalDelete, in planner.ExecNode
 			return nil, err
 		}
 	}
+	if n.EPQ && n.Recheck != nil {
+		if op.recheck, err = f.compile(n.Recheck); err != nil {
+			return nil, err
+		}
+	}
 	return f.wrap(n, op)
 }
 
@@ -285,6 +385,9 @@ type deleteOp struct {
 	rows []types.Row
 	pos  int
 	last []byte
+	// recheck and dec: as updateOp's.
+	recheck evalFn
+	dec     *rowstore.Decoder
 }
 
 func (o *deleteOp) open(rc *runCtx) error {
@@ -310,6 +413,14 @@ func (o *deleteOp) next(rc *runCtx) ([]types.Row, error) {
 			continue
 		}
 		seen[string(key)] = true
+		in, ok, err := lockDMLTarget(rc, rc.locker(), o.t, key, o.n.EPQ, o.recheck, &o.dec, in)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		old = in[:width]
 		if err := o.t.Delete(rc.ctx, rc.kv, old); err != nil {
 			return nil, err
 		}

@@ -24,6 +24,22 @@
 // EXPLAIN marks vectorized nodes "(vectorized)"; Runtime.RowOnly turns
 // the vectorized path off.
 //
+// Row locks follow PostgreSQL. UPDATE and DELETE lock each target row's
+// primary key (exclusive, waiting) before writing it; INSERT locks the
+// primary and unique keys before checking them (rowstore), so a
+// concurrent uncommitted insert of the same key is waited for. LockRows
+// (SELECT ... FOR UPDATE) locks by key per row and passes rows up one at
+// a time, so a LIMIT above it stops locking exactly where it stops
+// reading. When a lock reports a commit newer than the snapshot,
+// REPEATABLE READ and SERIALIZABLE fail with 40001; READ COMMITTED
+// re-reads the newest version, re-evaluates the WHERE clause the planner
+// handed over (Recheck) and, if it still holds, works on that version
+// (UPDATE applies SET to it, LockRows re-projects it); a row gone in its
+// newest version is skipped. Plans with joins answer with
+// *txn.RetryStatementError: the SQL layer re-runs the statement on a new
+// snapshot. NOWAIT's 55P03 is re-worded with the relation's name, as
+// PostgreSQL reports it.
+//
 // Correlated subqueries and LATERAL joins re-run their sub-plan per
 // outer row; the outer rows form a stack that OuterRef expressions index
 // by depth. Uncorrelated subqueries run once per execution.

@@ -104,8 +104,18 @@ func (b *binder) bindSelect(st *pg_query.SelectStmt, parent *scope) (*selectResu
 		}
 	}
 	if len(st.LockingClause) > 0 {
-		// FOR UPDATE / FOR SHARE: writes are already serialized by the
-		// transaction layer's conflict detection, so locking is a no-op.
+		clauses, err := parseLockingClauses(st.LockingClause)
+		if err != nil {
+			return nil, err
+		}
+		if len(clauses) > 0 {
+			if st.Op != pg_query.SetOperation_SETOP_NONE && st.Op != pg_query.SetOperation_SET_OPERATION_UNDEFINED {
+				return nil, pgerr.New(pgerr.FeatureNotSupported, "%s is not allowed with UNION/INTERSECT/EXCEPT", clauses[0].strength)
+			}
+			if len(st.ValuesLists) > 0 {
+				return nil, pgerr.New(pgerr.FeatureNotSupported, "%s cannot be applied to VALUES", clauses[0].strength)
+			}
+		}
 	}
 	if st.IntoClause != nil {
 		return nil, pgerr.Unsupported("SELECT INTO")

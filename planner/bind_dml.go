@@ -485,7 +485,12 @@ func (b *binder) bindUpdate(st *pg_query.UpdateStmt) (Logical, []string, error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	up := &LogicalUpdate{Table: t, Input: input, Set: set}
+	up := &LogicalUpdate{Table: t, Input: input, Set: set, EPQ: len(st.FromClause) == 0}
+	if up.EPQ {
+		if f, ok := input.(*LogicalFilter); ok {
+			up.Recheck = f.Pred
+		}
+	}
 	if up.Checks, err = b.bindChecks(t); err != nil {
 		return nil, nil, err
 	}
@@ -528,7 +533,12 @@ func (b *binder) bindDelete(st *pg_query.DeleteStmt) (Logical, []string, error) 
 		}
 		input = &LogicalFilter{Input: input, Pred: pred}
 	}
-	del := &LogicalDelete{Table: t, Input: input}
+	del := &LogicalDelete{Table: t, Input: input, EPQ: len(st.UsingClause) == 0}
+	if del.EPQ {
+		if f, ok := input.(*LogicalFilter); ok {
+			del.Recheck = f.Pred
+		}
+	}
 	var names []string
 	if len(st.ReturningList) > 0 {
 		if del.Returning, del.cols, names, err = b.bindReturning(st.ReturningList, sc); err != nil {

@@ -25,7 +25,9 @@ func (b *binder) bindSimpleSelect(st *pg_query.SelectStmt, sc *scope) (*selectRe
 			return nil, err
 		}
 	}
+	fromPlan := plan
 	// WHERE
+	var wherePred Expr
 	if st.WhereClause != nil {
 		sc.noAggReason = "WHERE"
 		pred, err := b.bindPredicate(st.WhereClause, sc, "WHERE")
@@ -33,6 +35,7 @@ func (b *binder) bindSimpleSelect(st *pg_query.SelectStmt, sc *scope) (*selectRe
 			return nil, err
 		}
 		sc.noAggReason = ""
+		wherePred = pred
 		plan = &LogicalFilter{Input: plan, Pred: pred}
 	}
 
@@ -214,6 +217,50 @@ func (b *binder) bindSimpleSelect(st *pg_query.SelectStmt, sc *scope) (*selectRe
 		}
 	}
 
+	// Locking clause: the primary keys of the locked tables ride along
+	// as junk columns (like ORDER BY's) so LockRows, above the sort,
+	// can lock by key; the final trim drops them.
+	var lockRows *LogicalLockRows
+	if len(st.LockingClause) > 0 {
+		clauses, err := parseLockingClauses(st.LockingClause)
+		if err != nil {
+			return nil, err
+		}
+		if len(clauses) > 0 {
+			if err := checkSelectLocking(st, clauses[0].strength, len(coll.aggs) > 0, len(coll.windows) > 0, len(coll.srfs) > 0); err != nil {
+				return nil, err
+			}
+		}
+		if len(clauses) > 0 && len(st.FromClause) > 0 {
+			lts, offs, err := b.bindLocking(st, clauses, fromPlan, sc)
+			if err != nil {
+				return nil, err
+			}
+			if len(lts) > 0 {
+				lockRows = &LogicalLockRows{Targets: lts}
+				fromCols := fromPlan.Cols()
+				for i := range lts {
+					t := lts[i].Table
+					for _, id := range t.Primary.ColumnIDs {
+						ord := -1
+						for o := range t.Columns {
+							if t.Columns[o].ID == id {
+								ord = o
+							}
+						}
+						idx := offs[i] + ord
+						lts[i].KeyCols = append(lts[i].KeyCols, len(targets))
+						targets = append(targets, target{expr: &ColRef{Idx: idx, Typ: fromCols[idx].Typ, Name: t.Columns[ord].Name},
+							name: "?junk?", meta: ColMeta{Name: "?junk?", Typ: fromCols[idx].Typ}})
+					}
+				}
+				if _, single := fromPlan.(*LogicalScan); single && len(lts) == 1 {
+					lockRows.EPQ, lockRows.Recheck = true, wherePred
+				}
+			}
+		}
+	}
+
 	// Aggregation.
 	if len(coll.aggs) > 0 || len(groups) > 0 || having != nil {
 		agg := &LogicalAggregate{Input: plan, GroupBy: groups, Aggs: coll.aggs}
@@ -333,6 +380,13 @@ func (b *binder) bindSimpleSelect(st *pg_query.SelectStmt, sc *scope) (*selectRe
 	}
 	if len(sortKeys) > 0 {
 		plan = &LogicalSort{Input: plan, Keys: sortKeys}
+	}
+	if lockRows != nil {
+		lockRows.Input = plan
+		if lockRows.EPQ {
+			lockRows.Reproject = proj.Exprs
+		}
+		plan = lockRows
 	}
 	var err error
 	if plan, err = b.bindLimit(st, plan, sc); err != nil {

@@ -251,6 +251,12 @@ func (b *binder) phys(l Logical, needed []bool) (Physical, error) {
 			return nil, err
 		}
 		return &PhysicalSort{Input: in, Keys: n.Keys}, nil
+	case *LogicalLockRows:
+		in, err := b.phys(n.Input, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &PhysicalLockRows{Input: in, Targets: n.Targets, EPQ: n.EPQ, Recheck: foldConstants(n.Recheck), Reproject: n.Reproject}, nil
 	case *LogicalLimit:
 		in, err := b.phys(n.Input, needed)
 		if err != nil {
@@ -317,13 +323,15 @@ func (b *binder) phys(l Logical, needed []bool) (Physical, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &PhysicalUpdate{Table: n.Table, Input: in, Set: n.Set, Returning: n.Returning, Checks: n.Checks, cols: n.cols}, nil
+		return &PhysicalUpdate{Table: n.Table, Input: in, Set: n.Set, Returning: n.Returning, Checks: n.Checks,
+			EPQ: n.EPQ, Recheck: foldConstants(n.Recheck), cols: n.cols}, nil
 	case *LogicalDelete:
 		in, err := b.phys(n.Input, nil)
 		if err != nil {
 			return nil, err
 		}
-		return &PhysicalDelete{Table: n.Table, Input: in, Returning: n.Returning, cols: n.cols}, nil
+		return &PhysicalDelete{Table: n.Table, Input: in, Returning: n.Returning,
+			EPQ: n.EPQ, Recheck: foldConstants(n.Recheck), cols: n.cols}, nil
 	}
 	return nil, fmt.Errorf("planner: cannot physicalize %T", l)
 }
@@ -403,6 +411,10 @@ func logicalHasOuterRefs(l Logical) bool {
 			walk(n.Input)
 		case *LogicalLimit:
 			check(n.Limit, n.Offset)
+			walk(n.Input)
+		case *LogicalLockRows:
+			check(n.Recheck)
+			check(n.Reproject...)
 			walk(n.Input)
 		case *LogicalDistinct:
 			walk(n.Input)

@@ -21,6 +21,23 @@
 // before the main statement, which reads their RETURNING rows as work
 // tables; unlike PostgreSQL, the main query therefore sees their effects.
 //
+// Row locking. SELECT ... FOR UPDATE / NO KEY UPDATE / SHARE / KEY SHARE
+// [OF ...] [NOWAIT | SKIP LOCKED] adds a LockRows node where PostgreSQL
+// puts it: above scans, joins, filters and the sort, below LIMIT, so
+// only returned rows are locked and `ORDER BY id LIMIT 1 FOR UPDATE SKIP
+// LOCKED` yields the first row nobody holds. The locked tables' primary
+// keys travel as junk columns (like ORDER BY's) and the final projection
+// drops them. Views and subqueries in FROM are refused with 0A000 rather
+// than left unlocked (PostgreSQL would lock their base tables); functions,
+// VALUES and CTEs are ignored unless named in OF, virtual catalog
+// relations always. For a single-table query LockRows also carries the
+// WHERE clause and the projection over the table row, so READ COMMITTED
+// can re-check a row committed after its snapshot on the newest version
+// (EvalPlanQual); single-table UPDATE and DELETE carry their WHERE as
+// Recheck for the same purpose. With joins (or UPDATE ... FROM, DELETE
+// ... USING) the executor restarts the statement instead, a documented
+// deviation from PostgreSQL's per-row re-check.
+//
 // A Plan is immutable once built and depends only on the catalog version
 // it was bound against: prepared statements Build once and Run many times
 // with different parameters.

@@ -267,7 +267,13 @@ type LogicalUpdate struct {
 	Set       []Expr
 	Returning []Expr // over the new row
 	Checks    []CheckConstraint
-	cols      []ColMeta
+	// EPQ is set for a single-table UPDATE (no FROM): a target row
+	// committed after the snapshot can be re-checked at READ COMMITTED
+	// with Recheck (WHERE over the table row; nil = true) and updated in
+	// its newest version. With FROM the statement restarts instead.
+	EPQ     bool
+	Recheck Expr
+	cols    []ColMeta
 }
 
 // LogicalDelete deletes rows produced by Input (whose row starts with the
@@ -276,7 +282,10 @@ type LogicalDelete struct {
 	Table     *catalog.Table
 	Input     Logical
 	Returning []Expr
-	cols      []ColMeta
+	// EPQ and Recheck: as LogicalUpdate's (no USING).
+	EPQ     bool
+	Recheck Expr
+	cols    []ColMeta
 }
 
 func (n *LogicalScan) Cols() []ColMeta        { return n.cols }

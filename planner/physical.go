@@ -168,12 +168,17 @@ type PhysicalInsert struct {
 	cols       []ColMeta
 }
 
+// PhysicalUpdate and PhysicalDelete lock each target row by primary key
+// before writing it; EPQ/Recheck say how READ COMMITTED handles a row
+// committed after the snapshot (see LogicalUpdate).
 type PhysicalUpdate struct {
 	Table     *catalog.Table
 	Input     Physical
 	Set       []Expr
 	Returning []Expr
 	Checks    []CheckConstraint
+	EPQ       bool
+	Recheck   Expr
 	cols      []ColMeta
 }
 
@@ -181,6 +186,8 @@ type PhysicalDelete struct {
 	Table     *catalog.Table
 	Input     Physical
 	Returning []Expr
+	EPQ       bool
+	Recheck   Expr
 	cols      []ColMeta
 }
 
@@ -470,6 +477,7 @@ type Factory interface {
 	ConstructProject(n *PhysicalProject, in ExecNode) (ExecNode, error)
 	ConstructSort(n *PhysicalSort, in ExecNode) (ExecNode, error)
 	ConstructLimit(n *PhysicalLimit, in ExecNode) (ExecNode, error)
+	ConstructLockRows(n *PhysicalLockRows, in ExecNode) (ExecNode, error)
 	ConstructDistinct(n *PhysicalDistinct, in ExecNode) (ExecNode, error)
 	ConstructHashJoin(n *PhysicalHashJoin, l, r ExecNode) (ExecNode, error)
 	ConstructNestedLoopJoin(n *PhysicalNestedLoopJoin, l, r ExecNode) (ExecNode, error)
@@ -513,6 +521,8 @@ func Construct(f Factory, p Physical) (ExecNode, error) {
 		return f.ConstructSort(n, built[0])
 	case *PhysicalLimit:
 		return f.ConstructLimit(n, built[0])
+	case *PhysicalLockRows:
+		return f.ConstructLockRows(n, built[0])
 	case *PhysicalDistinct:
 		return f.ConstructDistinct(n, built[0])
 	case *PhysicalHashJoin:

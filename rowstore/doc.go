@@ -13,8 +13,14 @@
 // those columns is NULL: NULLs never conflict, as in PostgreSQL, so such
 // entries get the primary key appended like non-unique index entries.
 //
-// All writes go through the caller's transaction; constraint checks read
-// the transaction's own snapshot plus its buffered writes, and concurrent
-// conflicting inserts are caught by the transaction layer's
-// first-committer-wins check on the same key.
+// All writes go through the caller's transaction. Before a uniqueness
+// check (primary key, unique index entry) the key is locked exclusively,
+// so an uncommitted concurrent insert of the same key makes us wait for
+// its transaction, as PostgreSQL waits on the inserter. The check then
+// reads the snapshot plus the transaction's own writes, or, when the lock
+// reports a commit newer than the snapshot, the newest version: a
+// committed duplicate is 23505 at every isolation level, except that
+// SERIALIZABLE reports one its snapshot cannot see as 40001.
+// ConflictError.Visible lets INSERT ... ON CONFLICT apply PostgreSQL's
+// stricter rule for REPEATABLE READ.
 package rowstore

@@ -25,6 +25,62 @@ type KV interface {
 
 var _ KV = (*txn.Txn)(nil)
 
+// Locker is the row-locking part of *txn.Txn. A KV that is not a Locker
+// (test fakes) gets no locking: writes then rely on commit-time conflict
+// detection alone.
+type Locker interface {
+	Lock(ctx context.Context, key []byte, s txn.LockStrength, w txn.WaitPolicy) (txn.LockResult, error)
+	GetLatest(ctx context.Context, key []byte) ([]byte, bool, error)
+	Options() txn.Options
+}
+
+var _ Locker = (*txn.Txn)(nil)
+
+// claim locks key exclusively and reports whether a row (or unique index
+// entry) exists under it. Locking first makes a concurrent uncommitted
+// insert of the same key wait for its transaction to end, as PostgreSQL
+// waits on the inserter's xid. When the key has a commit newer than the
+// snapshot, existence is decided by the newest version (a committed
+// duplicate is a duplicate at every isolation level); visible says
+// whether the snapshot sees the existing entry.
+func claim(ctx context.Context, kv KV, key []byte) (val []byte, found, visible bool, err error) {
+	if lk, ok := kv.(Locker); ok && !lk.Options().ReadOnly {
+		r, err := lk.Lock(ctx, key, txn.LockExclusive, txn.WaitBlock)
+		if err != nil {
+			return nil, false, false, err
+		}
+		if r == txn.LockedNewer {
+			v, found, err := lk.GetLatest(ctx, key)
+			if err != nil || !found {
+				return nil, false, false, err
+			}
+			_, vis, err := kv.Get(ctx, key)
+			return v, true, vis, err
+		}
+	}
+	v, found, err := kv.Get(ctx, key)
+	return v, found, found, err
+}
+
+func getOnly(ctx context.Context, kv KV, key []byte) ([]byte, bool, bool, error) {
+	v, found, err := kv.Get(ctx, key)
+	return v, found, found, err
+}
+
+// conflict builds the error for an existing entry under a unique key.
+// SERIALIZABLE reports a duplicate its snapshot cannot see as a
+// serialization failure (PostgreSQL does the same since 9.6): the
+// transaction could not have known about it.
+func (t *Table) conflict(kv KV, ix *catalog.Index, ord []int, row types.Row, key []byte, visible bool) *ConflictError {
+	ce := &ConflictError{Err: t.dupErr(ix, ord, row).(*pgerr.Error), Index: ix, Key: key, Visible: visible}
+	if lk, ok := kv.(Locker); ok && !visible && lk.Options().Isolation == txn.Serializable {
+		ce.Err = pgerr.New(pgerr.SerializationFailure, "could not serialize access due to read/write dependencies among transactions").
+			WithDetail("Reason code: Canceled on identification as a pivot, during conflict in checking.").
+			WithHint("The transaction might succeed if retried.")
+	}
+	return ce
+}
+
 // rowIDState is process-wide on purpose: row ids must be unique across
 // every session of the process. It is not configuration but a clock.
 var rowIDLast atomic.Int64
@@ -258,6 +314,10 @@ type ConflictError struct {
 	Index *catalog.Index
 	// Key is the primary key of the existing row.
 	Key []byte
+	// Visible is false when the existing row was committed after the
+	// transaction's snapshot (found through the newest version): REPEATABLE
+	// READ and SERIALIZABLE callers of ON CONFLICT report 40001 for it.
+	Visible bool
 }
 
 func (e *ConflictError) Error() string { return e.Err.Error() }
@@ -274,10 +334,14 @@ func (t *Table) Insert(ctx context.Context, kv KV, row types.Row) error {
 	if err != nil {
 		return err
 	}
-	if _, found, err := kv.Get(ctx, pk); err != nil {
+	claimPK := claim
+	if len(t.pkOrd) == 1 && t.Desc.Columns[t.pkOrd[0]].Hidden {
+		claimPK = getOnly // a generated row id: no concurrent insert can share it
+	}
+	if _, found, vis, err := claimPK(ctx, kv, pk); err != nil {
 		return err
 	} else if found {
-		return &ConflictError{Err: t.dupErr(&t.Desc.Primary, t.pkOrd, row).(*pgerr.Error), Index: &t.Desc.Primary, Key: pk}
+		return t.conflict(kv, &t.Desc.Primary, t.pkOrd, row, pk, vis)
 	}
 	type put struct{ k, v []byte }
 	puts := make([]put, 0, len(t.indexes))
@@ -288,10 +352,10 @@ func (t *Table) Insert(ctx context.Context, kv KV, row types.Row) error {
 			return err
 		}
 		if unique {
-			if v, found, err := kv.Get(ctx, k); err != nil {
+			if v, found, vis, err := claim(ctx, kv, k); err != nil {
 				return err
 			} else if found {
-				return &ConflictError{Err: t.dupErr(ix.desc, ix.ord, row).(*pgerr.Error), Index: ix.desc, Key: append([]byte(nil), v...)}
+				return t.conflict(kv, ix.desc, ix.ord, row, append([]byte(nil), v...), vis)
 			}
 		}
 		puts = append(puts, put{k, pk})
@@ -363,10 +427,10 @@ func (t *Table) Update(ctx context.Context, kv KV, old, new types.Row) error {
 			continue
 		}
 		if unique {
-			if v, found, err := kv.Get(ctx, nk); err != nil {
+			if v, found, vis, err := claim(ctx, kv, nk); err != nil {
 				return err
 			} else if found {
-				return &ConflictError{Err: t.dupErr(ix.desc, ix.ord, new).(*pgerr.Error), Index: ix.desc, Key: append([]byte(nil), v...)}
+				return t.conflict(kv, ix.desc, ix.ord, new, append([]byte(nil), v...), vis)
 			}
 		}
 		if err := kv.Delete(ctx, ok); err != nil {

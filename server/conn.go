@@ -9,6 +9,7 @@ import (
 	"net"
 	"runtime/debug"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -62,6 +63,10 @@ type conn struct {
 	complete pgproto3.CommandComplete
 	ready    pgproto3.ReadyForQuery
 
+	// readySent is set when ReadyForQuery was the last message sent: the
+	// connection is idle until the next message arrives.
+	readySent bool
+
 	mu      sync.Mutex
 	running bool // a statement is running under stmtCtx (guarded by mu)
 }
@@ -76,6 +81,9 @@ func fatal(code, format string, args ...any) error {
 	e.Severity = "FATAL"
 	return &fatalError{e}
 }
+
+// idleInTransactionSessionTimeout is SQLSTATE 25P03 (pgerr has no name for it).
+const idleInTransactionSessionTimeout = "25P03"
 
 // errClosed ends the connection silently (client went away, Terminate).
 var errClosed = errors.New("connection closed")
@@ -160,10 +168,18 @@ func (c *conn) run() error {
 		if c.writeErr != nil {
 			return c.writeErr
 		}
+		idle := c.armIdleTimeout()
 		msg, err := c.be.Receive()
+		if idle {
+			c.setReadDeadline(time.Time{})
+		}
 		if err != nil {
+			if idle && c.ctx.Err() == nil && isTimeout(err) {
+				return fatal(idleInTransactionSessionTimeout, "terminating connection due to idle-in-transaction timeout")
+			}
 			return c.receiveErr(err)
 		}
+		c.readySent = false
 		if err := c.handle(msg); err != nil {
 			return err
 		}
@@ -171,6 +187,45 @@ func (c *conn) run() error {
 			return c.fatalErr
 		}
 	}
+}
+
+// armIdleTimeout applies idle_in_transaction_session_timeout: when the
+// last thing sent was ReadyForQuery inside a transaction (status T or E),
+// the wait for the next message is bounded by a read deadline. PostgreSQL
+// measures the same interval (from ReadyForQuery to the next message), and
+// ending the connection rolls the transaction back, releasing its locks.
+// It reports whether a deadline was set.
+func (c *conn) armIdleTimeout() bool {
+	if !c.readySent {
+		return false
+	}
+	if st := c.sess.TxnStatus(); st != 'T' && st != 'E' {
+		return false
+	}
+	v := c.sess.Setting("idle_in_transaction_session_timeout")
+	if v == "" || v == "0" {
+		return false
+	}
+	ms, err := strconv.ParseInt(v, 10, 64) // the session stores milliseconds
+	if err != nil || ms <= 0 {
+		return false
+	}
+	c.setReadDeadline(time.Now().Add(time.Duration(ms) * time.Millisecond))
+	return true
+}
+
+// setReadDeadline sets the read deadline without undoing shutdown's
+// wake-up (a past deadline), which may have been set concurrently.
+func (c *conn) setReadDeadline(t time.Time) {
+	_ = c.nc.SetReadDeadline(t)
+	if c.ctx.Err() != nil {
+		_ = c.nc.SetReadDeadline(time.Unix(1, 0))
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // receiveErr classifies a failed Receive.
@@ -323,6 +378,7 @@ func (c *conn) sendReady() {
 	c.ready.TxStatus = c.sess.TxnStatus()
 	c.send(&c.ready, 1)
 	_ = c.flush()
+	c.readySent = true
 }
 
 // sendError sends an ErrorResponse for e.

@@ -17,6 +17,17 @@
 //     key) and shutdown (which cancels statement contexts and sets a read
 //     deadline to wake idle connections, which then say 57P01 and close).
 //
+//   - idle_in_transaction_session_timeout is a read deadline: it is armed
+//     only when the last message sent was ReadyForQuery with status T or E
+//     (PostgreSQL measures the same interval), and when it fires the
+//     connection ends with FATAL 25P03; closing the session rolls the
+//     transaction back and releases its row locks. A shutdown's wake-up
+//     deadline is never overwritten by it.
+//
+//   - The BackendKeyData pid is the session's own pid when the backend has
+//     one, so CancelRequest, pg_backend_pid(), pg_locks and
+//     pg_stat_activity all name a connection the same way.
+//
 //   - Prepared statements and portals are owned here, not by the session:
 //     their names are a protocol concept. A portal keeps its cursor (and its
 //     statement context) across Execute messages, so max-rows suspension is

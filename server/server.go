@@ -205,6 +205,19 @@ func (s *Server) register(c *conn) {
 	_, _ = rand.Read(b[:])
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// Use the session's own process id when it has one, so that the
+	// BackendKeyData pid is the one pg_backend_pid(), pg_locks and
+	// pg_stat_activity show (clients cancel and kill by it).
+	if p, ok := c.sess.(interface{ BackendPID() int32 }); ok {
+		if pid := uint32(p.BackendPID()); pid != 0 {
+			if _, taken := s.conns[pid]; !taken {
+				c.pid = pid
+				c.secret = b[:]
+				s.conns[c.pid] = c
+				return
+			}
+		}
+	}
 	for {
 		s.nextPID++
 		if s.nextPID == 0 || s.nextPID > 1<<30 {

@@ -22,6 +22,39 @@
 // as in PostgreSQL; an implicit one is simply rolled back. READ COMMITTED
 // takes a fresh snapshot per statement.
 //
+// A failure inside BEGIN also undoes the work at once, as PostgreSQL's
+// abort does: without a savepoint the transaction is rolled back (its row
+// locks are released while the client still has to send ROLLBACK); with
+// one, the work since the innermost savepoint is, and ROLLBACK TO SAVEPOINT
+// resumes. Waiting transactions therefore never wait on an aborted one.
+//
+// # Row locks and statement restart
+//
+// Writes take row locks in package txn and may wait for them. The session
+// passes its settings down before each statement (lock_timeout, its pid as
+// the lock owner for pg_locks and deadlock reports) and before COMMIT
+// (synchronous_commit; off is the only value that does not wait for
+// fsync). A statement canceled while waiting (statement_timeout, a
+// CancelRequest) reports 57014 with the reason taken from its context.
+//
+// At READ COMMITTED the executor re-checks a row that another transaction
+// changed while the statement waited for its lock (EvalPlanQual). Where a
+// write meets a newer version it did not re-check, txn returns a
+// RetryStatementError; the session then rolls the statement back to a
+// savepoint taken at its start, takes a new snapshot and runs it again, up
+// to maxStatementRestarts times, but only while no row of it has reached
+// the client (a streaming cursor restarts only before its first row).
+// Otherwise the client gets the 40001. REPEATABLE READ and SERIALIZABLE
+// never restart: the 40001 is the answer there.
+//
+// # Runtime views
+//
+// pg_locks, pg_stat_activity and conflux_gc_status show live state, not
+// catalog: the engine wraps every system table's generator so its env
+// also implements pgcatalog.RuntimeEnv (lock table, GC status, and a
+// registry of sessions that each session updates at statement start and
+// at ReadyForQuery). catalog.VirtualEnv stays catalog-only.
+//
 // A multi-statement simple-protocol string is one implicit transaction
 // (the server brackets it with BeginImplicitBlock/EndImplicitBlock): a
 // failure rolls back the statements before it, COMMIT inside it commits

@@ -47,7 +47,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	e := &Engine{engineState{store: st, db: db, log: log, seqs: map[catalog.ID]*seqState{}}}
 	e.registry = newRegistry()
-	e.virtual = systemTables(e.registry)
+	e.virtual = e.withRuntime(systemTables(e.registry))
 	if err := bootstrap(ctx, db, superuserName); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("bootstrap catalog: %w", err)
@@ -60,14 +60,18 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		st.Close()
 		return nil, err
 	}
+	// Old MVCC versions are collected in the background for the engine's
+	// lifetime (not the Open call's ctx, which may end first).
+	e.stopGC = db.StartGC(context.Background(), txn.DefaultGCInterval)
 	return e, nil
 }
 
 // Engine state shared by all sessions.
 type engineState struct {
-	store *storage.Engine
-	db    *txn.DB
-	log   *slog.Logger
+	stopGC func() // stops the MVCC garbage collector
+	store  *storage.Engine
+	db     *txn.DB
+	log    *slog.Logger
 
 	// catMu orders catalog changes against transaction starts: a
 	// transaction that begins sees exactly the catalog its snapshot sees.
@@ -80,14 +84,18 @@ type engineState struct {
 	seqMu sync.Mutex
 	seqs  map[catalog.ID]*seqState
 
-	nextPID atomic.Int32
-	closed  atomic.Bool
+	nextPID  atomic.Int32
+	sessions sessionRegistry // open sessions, for pg_stat_activity
+	closed   atomic.Bool
 }
 
 // Close flushes and closes the store.
 func (e *Engine) Close() error {
 	if !e.closed.CompareAndSwap(false, true) {
 		return nil
+	}
+	if e.stopGC != nil {
+		e.stopGC()
 	}
 	return e.store.Close()
 }

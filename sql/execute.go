@@ -2,6 +2,7 @@ package sql
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -40,6 +41,9 @@ type cursorState struct {
 	tagFn func(n int64) string
 	tag   string
 	done  bool
+	// restart re-runs the statement after a READ COMMITTED conflict
+	// surfaced before the first row (nil when not restartable).
+	restart func(ctx context.Context, err error) (rowIter, bool, error)
 	// finish ends the implicit transaction when the cursor holds one.
 	finish func(ok bool) error
 	closed bool
@@ -62,6 +66,20 @@ func (c *Cursor) Next(ctx context.Context) (types.Row, bool, error) {
 	}
 	if c.iter != nil {
 		row, ok, err := c.iter.Next(ctx)
+		for err != nil && c.restart != nil && c.count == 0 {
+			// Nothing was sent yet: a READ COMMITTED statement that hit a
+			// concurrent update may run again on a new snapshot.
+			c.iter.Close()
+			it, again, rerr := c.restart(ctx, err)
+			if !again {
+				c.iter = nil
+				c.restart = nil
+				c.fail()
+				return nil, false, canceledError(ctx, rerr)
+			}
+			c.iter = it
+			row, ok, err = c.iter.Next(ctx)
+		}
 		if err != nil {
 			c.fail()
 			return nil, false, canceledError(ctx, err)
@@ -250,6 +268,7 @@ func (s *Session) Execute(ctx context.Context, p *Prepared, params []types.Datum
 		s.openCursor.Close()
 		s.openCursor = nil
 	}
+	s.statementStarted(p.SQL)
 	if ts := p.ast.GetTransactionStmt(); ts != nil {
 		return s.execTransactionStmt(ctx, ts)
 	}
@@ -264,7 +283,7 @@ func (s *Session) Execute(ctx context.Context, p *Prepared, params []types.Datum
 	}
 	implicit := !s.explicit
 	ctx, cancel := s.statementContext(ctx)
-	cur, err := s.dispatch(ctx, p, params)
+	cur, err := s.runStatement(ctx, p, params)
 	if err != nil {
 		cancel()
 		s.abortStatement()
@@ -304,6 +323,102 @@ func (s *Session) Execute(ctx context.Context, p *Prepared, params []types.Datum
 	return cur, nil
 }
 
+// maxStatementRestarts bounds how often one READ COMMITTED statement is
+// re-run after a concurrent update; past it the client gets the 40001.
+const maxStatementRestarts = 100
+
+// runStatement dispatches a statement and, at READ COMMITTED, re-runs it
+// on a fresh snapshot when a write found the row updated by a transaction
+// that committed after the statement's snapshot (txn.RetryStatementError).
+// This is the fallback for writes the executor did not re-check itself
+// (PostgreSQL's EvalPlanQual): the statement is atomic, so undoing its
+// writes back to the savepoint taken here and running it again is what
+// PostgreSQL's result would be had the statement started a moment later.
+// Only planned statements restart: utility statements may have edited the
+// transaction's private catalog, which a write-buffer rollback does not
+// undo.
+func (s *Session) runStatement(ctx context.Context, p *Prepared, params []types.Datum) (*Cursor, error) {
+	if p.query == nil || s.txn == nil {
+		return s.dispatch(ctx, p, params)
+	}
+	sp := s.txn.Savepoint()
+	for attempt := 1; ; attempt++ {
+		if s.beforeAttempt != nil {
+			s.beforeAttempt(attempt)
+		}
+		cur, err := s.dispatch(ctx, p, params)
+		if s.afterAttempt != nil {
+			if err = s.afterAttempt(attempt, err); err != nil && cur != nil {
+				cur.Close()
+			}
+		}
+		if err == nil {
+			if cur.iter != nil {
+				// A streaming result may still hit the conflict while
+				// producing its first row; Cursor.Next restarts it then.
+				r := &restarter{s: s, p: p, params: params, sp: sp, attempts: attempt}
+				cur.restart = r.restart
+			}
+			return cur, nil
+		}
+		if !s.canRestart(err, attempt) {
+			return nil, err
+		}
+		s.restartFrom(sp)
+	}
+}
+
+// canRestart reports whether a failed statement may run again.
+func (s *Session) canRestart(err error, attempt int) bool {
+	var rse *txn.RetryStatementError
+	return errors.As(err, &rse) && s.txn != nil && s.txn.Options().Isolation == txn.ReadCommitted &&
+		attempt < maxStatementRestarts
+}
+
+// restartFrom undoes the statement's writes and takes a new snapshot.
+// Row locks the statement took stay held, so the next attempt does not
+// race for the same rows again.
+func (s *Session) restartFrom(sp txn.Savepoint) {
+	s.txn.RollbackToKeepLocks(sp)
+	cat := s.e.refresh(s.txn)
+	if s.desc == nil {
+		s.cat = cat
+	}
+}
+
+// restarter re-runs a streaming statement that failed before its first row.
+type restarter struct {
+	s        *Session
+	p        *Prepared
+	params   []types.Datum
+	sp       txn.Savepoint
+	attempts int
+}
+
+// restart returns a fresh iterator for the statement, or ok=false when err
+// does not allow a restart.
+func (r *restarter) restart(ctx context.Context, err error) (rowIter, bool, error) {
+	for {
+		if !r.s.canRestart(err, r.attempts) {
+			return nil, false, err
+		}
+		r.attempts++
+		r.s.restartFrom(r.sp)
+		if r.s.beforeAttempt != nil {
+			r.s.beforeAttempt(r.attempts)
+		}
+		var cur *Cursor
+		cur, err = r.s.dispatch(ctx, r.p, r.params)
+		if err == nil {
+			if cur.iter == nil {
+				// Planned SELECTs always stream; anything else is a bug.
+				return nil, false, pgerr.New(pgerr.InternalError, "restarted statement did not stream")
+			}
+			return cur.iter, true, nil
+		}
+	}
+}
+
 // statementContext applies statement_timeout.
 func (s *Session) statementContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	v, _ := s.settings.get("statement_timeout")
@@ -323,10 +438,29 @@ func noCancel() {}
 // enters the aborted state until ROLLBACK; an implicit one is rolled back.
 func (s *Session) abortStatement() {
 	if s.explicit {
-		s.failed = true
+		s.enterFailed()
 		return
 	}
 	s.endTxn(false)
+}
+
+// enterFailed puts an explicit transaction in the aborted state. Like
+// PostgreSQL, the failure undoes the work at once and releases its row
+// locks, so transactions waiting on them proceed without waiting for the
+// client's ROLLBACK: without a savepoint the whole transaction is rolled
+// back (only ROLLBACK can follow); with one, the work since the innermost
+// savepoint is (PostgreSQL aborts that subtransaction), and ROLLBACK TO
+// SAVEPOINT resumes from there.
+func (s *Session) enterFailed() {
+	s.failed = true
+	if s.txn == nil {
+		return
+	}
+	if n := len(s.savepoints); n > 0 {
+		s.txn.RollbackTo(s.savepoints[n-1].sp)
+		return
+	}
+	s.txn.Rollback()
 }
 
 // dispatch runs one statement inside the open transaction.
@@ -454,7 +588,9 @@ func (s *Session) execTransactionStmt(ctx context.Context, ts *pg_query.Transact
 	case pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO:
 		i, err := s.findSavepoint(ts.SavepointName, "ROLLBACK TO SAVEPOINT")
 		if err != nil {
-			s.failed = s.explicit
+			if s.explicit {
+				s.enterFailed()
+			}
 			return nil, err
 		}
 		sp := s.savepoints[i]

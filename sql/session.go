@@ -48,6 +48,13 @@ type sessionState struct {
 	tctxVersion uint64
 	// openCursor is the cursor holding an implicit transaction open.
 	openCursor *Cursor
+	// activity is what pg_stat_activity shows of this session.
+	activity *activity
+	// Test hooks around each attempt of a restartable statement:
+	// beforeAttempt runs after its snapshot was taken, afterAttempt may
+	// replace the attempt's error (to simulate a conflict found late).
+	beforeAttempt func(attempt int)
+	afterAttempt  func(attempt int, err error) error
 }
 
 // NewSession starts a session (one per client connection).
@@ -81,6 +88,11 @@ func (e *Engine) NewSession(ctx context.Context, p SessionParams) (*Session, err
 		}
 	}
 	s.settings.changed = map[string]bool{}
+	now := time.Now()
+	s.activity = &activity{a: pgcatalog.Activity{PID: s.pid, User: user, Database: db, State: "idle",
+		BackendStart: now, StateChange: now}}
+	s.activity.a.ApplicationName, _ = s.settings.get("application_name")
+	e.sessions.add(s.pid, s.activity)
 	return s, nil
 }
 
@@ -126,15 +138,19 @@ func (s *Session) Parse(query string) ([]Statement, error) {
 	return out, nil
 }
 
-// TxnStatus is the ReadyForQuery status.
+// TxnStatus is the ReadyForQuery status. The server asks for it as it
+// sends ReadyForQuery, so it also marks the session idle for
+// pg_stat_activity.
 func (s *Session) TxnStatus() byte {
+	st := byte('I')
 	switch {
 	case s.failed:
-		return 'E'
+		st = 'E'
 	case s.explicit:
-		return 'T'
+		st = 'T'
 	}
-	return 'I'
+	s.markIdle(st)
+	return st
 }
 
 // Setting returns a session setting's current value.
@@ -162,6 +178,7 @@ func (s *Session) BackendPID() int32 { return s.pid }
 
 // Close ends the session, rolling back any open transaction.
 func (s *Session) Close() {
+	s.e.sessions.remove(s.pid)
 	if s.openCursor != nil {
 		s.openCursor.Close()
 	}
@@ -257,16 +274,39 @@ func (s *Session) ensureTxn() {
 		if s.explicit {
 			opts = s.txnOpts
 		}
+		opts.Owner = s.pid
 		s.txn, s.cat = s.e.begin(opts)
 		s.txnTime = time.Now()
+		s.txn.SetLockTimeout(s.lockTimeout())
 		return
 	}
+	// lock_timeout applies to each statement as it starts (SET inside a
+	// transaction takes effect from the next statement, as in PostgreSQL).
+	s.txn.SetLockTimeout(s.lockTimeout())
 	if s.txn.Options().Isolation == txn.ReadCommitted && s.openCursor == nil {
 		cat := s.e.refresh(s.txn)
 		if s.desc == nil {
 			s.cat = cat
 		}
 	}
+}
+
+// lockTimeout is lock_timeout as a duration (0: wait forever).
+func (s *Session) lockTimeout() time.Duration {
+	v, _ := s.settings.get("lock_timeout")
+	if v == "0" {
+		return 0 // the default: skip parsing on every statement
+	}
+	ms, _ := strconv.ParseInt(v, 10, 64) // stored as canonical milliseconds
+	return time.Duration(ms) * time.Millisecond
+}
+
+// synchronousCommit reports whether COMMIT must wait for fsync:
+// synchronous_commit = off is the only asynchronous value, since there
+// are no standbys for local/remote_write/remote_apply to differ on.
+func (s *Session) synchronousCommit() bool {
+	v, _ := s.settings.get("synchronous_commit")
+	return v != "off"
 }
 
 func (s *Session) defaultTxnOptions() txn.Options {
@@ -300,8 +340,12 @@ func isolationName(i txn.Isolation) string {
 func (s *Session) endTxn(commit bool) error {
 	t := s.txn
 	changed := s.desc != nil
+	// Read before SET LOCAL values are dropped: SET LOCAL
+	// synchronous_commit = off governs this very commit.
+	sync := s.synchronousCommit()
 	s.txn, s.cat, s.desc = nil, nil, nil
 	s.explicit, s.failed = false, false
+	s.savepoints = nil
 	s.settings.endTxn()
 	if t == nil {
 		return nil
@@ -310,6 +354,7 @@ func (s *Session) endTxn(commit bool) error {
 		t.Rollback()
 		return nil
 	}
+	t.SetSynchronousCommit(sync)
 	return s.e.commit(context.Background(), t, changed)
 }
 
@@ -346,13 +391,23 @@ func canceledError(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
 	}
+	var pe *pgerr.Error
+	if errors.As(err, &pe) && pe.Code != pgerr.QueryCanceled {
+		return err // a real error (55P03 lock timeout, 40P01, ...) that raced the cancel
+	}
+	isCancel := errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || pe != nil
+	if !isCancel && ctx.Err() == nil {
+		return err
+	}
+	// The context says why: a lower layer (a lock wait) may have reported
+	// the cancellation without knowing its cause.
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(context.Cause(ctx), errStatementTimeout) {
 		return pgerr.New(pgerr.QueryCanceled, "canceling statement due to statement timeout")
 	}
-	if errors.Is(err, context.Canceled) {
-		return pgerr.New(pgerr.QueryCanceled, "canceling statement due to user request")
+	if pe != nil {
+		return err
 	}
-	return err
+	return pgerr.New(pgerr.QueryCanceled, "canceling statement due to user request")
 }
 
 var errStatementTimeout = errors.New("statement timeout")
@@ -365,6 +420,6 @@ func isTxnControl(n *pg_query.Node) bool { return n.GetTransactionStmt() != nil 
 // any error does in PostgreSQL.
 func (s *Session) failStatement() {
 	if s.explicit {
-		s.failed = true
+		s.enterFailed()
 	}
 }

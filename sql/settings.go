@@ -65,7 +65,7 @@ var settingDefs = []settingDef{
 	{name: "lc_monetary", def: "C", category: "Client Connection Defaults", vartype: "string", desc: "Sets the locale for formatting monetary amounts."},
 	{name: "lc_numeric", def: "C", category: "Client Connection Defaults", vartype: "string", desc: "Sets the locale for formatting numbers."},
 	{name: "lc_time", def: "C", category: "Client Connection Defaults", vartype: "string", desc: "Sets the locale for formatting date and time values."},
-	{name: "synchronous_commit", def: "on", category: "Write-Ahead Log", vartype: "enum", desc: "Sets the current transaction's synchronization level."},
+	{name: "synchronous_commit", def: "on", category: "Write-Ahead Log", vartype: "enum", desc: "Sets the current transaction's synchronization level.", check: checkSynchronousCommit},
 	{name: "timezone_abbreviations", def: "Default", category: "Client Connection Defaults", vartype: "string", desc: "Selects a file of time zone abbreviations."},
 	{name: "escape_string_warning", def: "on", category: "Version and Platform Compatibility", vartype: "bool", desc: "Warn about backslash escapes in ordinary string literals.", check: checkBool},
 	{name: "row_security", def: "on", category: "Client Connection Defaults", vartype: "bool", desc: "Enable row security.", check: checkBool},
@@ -371,6 +371,22 @@ func checkInt(v string) (string, error) {
 		return "", pgerr.New(pgerr.InvalidParameterValue, "invalid value for integer parameter: \"%s\"", v)
 	}
 	return strings.TrimSpace(v), nil
+}
+
+// checkSynchronousCommit accepts PostgreSQL's values: the enum names plus
+// the hidden boolean spellings, which it canonicalises to on/off.
+func checkSynchronousCommit(v string) (string, error) {
+	lv := strings.ToLower(strings.TrimSpace(v))
+	switch lv {
+	case "local", "remote_write", "remote_apply", "on", "off":
+		return lv, nil
+	case "true", "yes", "1":
+		return "on", nil
+	case "false", "no", "0":
+		return "off", nil
+	}
+	return "", pgerr.New(pgerr.InvalidParameterValue, "invalid value for parameter \"synchronous_commit\": \"%s\"", v).
+		WithHint("Available values: local, remote_write, remote_apply, on, off.")
 }
 
 func checkByteaOutput(v string) (string, error) {

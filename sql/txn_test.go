@@ -3,6 +3,7 @@ package sql
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/conflux-db/conflux/sql/pgerr"
 )
@@ -72,35 +73,56 @@ func TestTransactionControl(t *testing.T) {
 	}
 }
 
-// TestWriteConflict: the later committer of two transactions writing the
-// same row gets 40001 (first committer wins).
+// TestWriteConflict: the second writer of a row waits for the first; once
+// the first commits, READ COMMITTED updates the new version and REPEATABLE
+// READ fails with 40001 (first committer wins).
 func TestWriteConflict(t *testing.T) {
-	e, s1 := newTestSession(t)
-	s2, _ := e.NewSession(context.Background(), SessionParams{User: "postgres"})
-	defer s2.Close()
-	for _, q := range []string{"CREATE TABLE acct (id int PRIMARY KEY, bal int)", "INSERT INTO acct VALUES (1, 100)"} {
-		if _, err := run(t, s1, q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	mustRun := func(s *Session, q string) {
-		t.Helper()
-		if _, err := run(t, s, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	mustRun(s1, "BEGIN ISOLATION LEVEL REPEATABLE READ")
-	mustRun(s2, "BEGIN ISOLATION LEVEL REPEATABLE READ")
-	mustRun(s1, "UPDATE acct SET bal = bal - 10 WHERE id = 1")
-	mustRun(s2, "UPDATE acct SET bal = bal - 20 WHERE id = 1")
-	mustRun(s1, "COMMIT")
-	_, err := run(t, s2, "COMMIT")
-	if pgerr.Code(err) != pgerr.SerializationFailure {
-		t.Fatalf("second commit: want 40001, got %v", err)
-	}
-	got, err := run(t, s1, "SELECT bal FROM acct")
-	if err != nil || got != "90\nSELECT 1" {
-		t.Fatalf("balance: %q %v", got, err)
+	for _, tc := range []struct {
+		iso     string
+		code    string // of the waiting UPDATE once s1 commits
+		balance string
+	}{
+		// READ COMMITTED: s2 waits, then updates the row s1 committed.
+		{iso: "READ COMMITTED", balance: "70\nSELECT 1"},
+		// REPEATABLE READ: s2 waits, then fails (first committer wins).
+		{iso: "REPEATABLE READ", code: pgerr.SerializationFailure, balance: "90\nSELECT 1"},
+	} {
+		t.Run(tc.iso, func(t *testing.T) {
+			e, s1 := newTestSession(t)
+			s2 := newSessionOn(t, e)
+			mustRun(t, s1, "CREATE TABLE acct (id int PRIMARY KEY, bal int)")
+			mustRun(t, s1, "INSERT INTO acct VALUES (1, 100)")
+			mustRun(t, s1, "BEGIN ISOLATION LEVEL "+tc.iso)
+			mustRun(t, s2, "BEGIN ISOLATION LEVEL "+tc.iso)
+			mustRun(t, s2, "SELECT bal FROM acct") // s2's snapshot predates s1's commit
+			mustRun(t, s1, "UPDATE acct SET bal = bal - 10 WHERE id = 1")
+			done := make(chan error, 1)
+			go func() {
+				_, err := run(t, s2, "UPDATE acct SET bal = bal - 20 WHERE id = 1")
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				t.Fatalf("second UPDATE did not wait for the row lock: %v", err)
+			case <-time.After(100 * time.Millisecond):
+			}
+			mustRun(t, s1, "COMMIT")
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("second UPDATE still blocked after the first committed")
+			}
+			if pgerr.Code(err) != tc.code && !(tc.code == "" && err == nil) {
+				t.Fatalf("second UPDATE: want SQLSTATE %q, got %v", tc.code, err)
+			}
+			if _, err := run(t, s2, "COMMIT"); err != nil {
+				t.Fatalf("COMMIT: %v", err)
+			}
+			if got := mustRun(t, s1, "SELECT bal FROM acct"); got != tc.balance {
+				t.Fatalf("balance: want %q, got %q", tc.balance, got)
+			}
+		})
 	}
 }
 

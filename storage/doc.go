@@ -38,6 +38,13 @@
 // order, so a plain "last timestamp" Set could move backwards; max is
 // order-independent. MaxCommitTS reads it back after a restart.
 //
-// Old versions are never collected yet: GC below the oldest active
-// snapshot (a compaction filter or periodic sweep) is future work.
+// # Garbage collection
+//
+// Versions no snapshot can see any more are deleted by a periodic sweep
+// (gc.go) rather than a compaction filter: the horizon (the oldest
+// timestamp any live or future snapshot reads at) lives in the txn
+// Manager, and a sweep writing ordinary Pebble deletions keeps every
+// rule about visibility in one place that tests can drive directly. The
+// sweep keeps, per key, the newest version at or below the horizon (or
+// nothing, when that is a tombstone) and everything above it.
 package storage

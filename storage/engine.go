@@ -52,6 +52,14 @@ type Engine struct {
 	closed  bool
 
 	rows *rowCache // nil: no row cache
+
+	// sweepMu serialises Sweeps; statusMu guards sweep, sweepCancel and
+	// sweepClosed, so SweepStatus never waits for a running sweep.
+	sweepMu     sync.Mutex
+	statusMu    sync.Mutex
+	sweep       SweepStatus
+	sweepCancel context.CancelFunc // of the running sweep
+	sweepClosed bool
 }
 
 // genIter is an idle point-read iterator and the write generation it was
@@ -140,6 +148,17 @@ func Open(ctx context.Context, dir string, opts Options) (*Engine, error) {
 // Close flushes nothing extra (every acknowledged commit is already in the
 // WAL) and releases the engine.
 func (e *Engine) Close() error {
+	// A background sweep may still be running (its owner stops it
+	// first, normally): cancel it and wait, as Pebble must not be used
+	// after closing.
+	e.statusMu.Lock()
+	e.sweepClosed = true
+	if e.sweepCancel != nil {
+		e.sweepCancel()
+	}
+	e.statusMu.Unlock()
+	e.sweepMu.Lock()
+	e.sweepMu.Unlock() //nolint:staticcheck // waiting for the sweep is the point
 	e.getMu.Lock()
 	idle := e.getIters
 	e.getIters, e.closed = nil, true

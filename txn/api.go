@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/RaduBerinde/btreemap"
 	"github.com/conflux-db/conflux/sql/pgerr"
@@ -54,6 +55,8 @@ type DB struct {
 	mu      sync.Mutex // guards mgr
 	visible sync.Cond  // signalled when the watermark advances
 	seqMu   sync.Mutex // serialises SequenceUpdate
+
+	locks *lockShards // row locks; its own mutexes, never held with mu
 }
 
 // Open wraps an opened engine. Recovery (finding the last commit
@@ -66,7 +69,7 @@ func Open(ctx context.Context, e *storage.Engine) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("txn: recover last timestamp: %w", err)
 	}
-	db := &DB{engine: e, mgr: NewManager(last)}
+	db := &DB{engine: e, mgr: NewManager(last), locks: newLockShards()}
 	db.visible.L = &db.mu
 	return db, nil
 }
@@ -77,7 +80,7 @@ func (db *DB) Engine() *storage.Engine { return db.engine }
 // Begin starts a transaction whose snapshot is every commit acknowledged so far.
 func (db *DB) Begin(opts Options) *Txn {
 	db.mu.Lock()
-	id, ts := db.mgr.Begin()
+	id, ts := db.mgr.BeginTxn(opts.Isolation == Serializable)
 	db.mu.Unlock()
 	return &Txn{db: db, id: id, opts: opts, readTS: ts}
 }
@@ -110,6 +113,16 @@ type Txn struct {
 
 	lockTimeout time.Duration
 	asyncCommit bool
+
+	// held are the row locks the transaction holds, in order of first
+	// acquisition; heldIdx indexes them by key once there are many, so
+	// re-locking a held key never touches shared state.
+	held    []heldLock
+	heldIdx map[string]int32
+	// upgrades logs shared-to-exclusive upgrades, for RollbackTo.
+	upgrades []lockUpgrade
+	// w is the transaction's lock request, reused by every wait.
+	w lockWaiter
 }
 
 // entry is one buffered write. readTS is the snapshot the first write of
@@ -212,21 +225,25 @@ func cloneOrNil(b []byte) []byte {
 // (40001 at REPEATABLE READ and above; a *RetryStatementError at READ
 // COMMITTED, which the SQL layer answers by re-running the statement).
 func (t *Txn) Put(ctx context.Context, key, value []byte) error {
-	if err := t.lockForWrite(ctx, key); err != nil {
+	k, ts, err := t.lockForWrite(ctx, key)
+	if err != nil {
 		return err
 	}
-	return t.write(key, entry{value: append([]byte{}, value...)})
+	return t.write(k, key, ts, entry{value: append([]byte{}, value...)})
 }
 
 // Delete buffers a deletion, locking the key as Put does.
 func (t *Txn) Delete(ctx context.Context, key []byte) error {
-	if err := t.lockForWrite(ctx, key); err != nil {
+	k, ts, err := t.lockForWrite(ctx, key)
+	if err != nil {
 		return err
 	}
-	return t.write(key, entry{del: true})
+	return t.write(k, key, ts, entry{del: true})
 }
 
-func (t *Txn) write(key []byte, e entry) error {
+// write buffers e for key. k is key as a string when the caller has one
+// (the lock table's copy), readTS the snapshot the write is based on.
+func (t *Txn) write(k string, key []byte, readTS uint64, e entry) error {
 	if t.done {
 		return errDone
 	}
@@ -236,8 +253,10 @@ func (t *Txn) write(key []byte, e entry) error {
 	if t.buf == nil {
 		t.buf = btreemap.New[string, entry](16, strings.Compare)
 	}
-	e.readTS = t.readTS
-	k := string(key)
+	e.readTS = readTS
+	if k == "" {
+		k = string(key)
+	}
 	_, prev, existed := t.buf.ReplaceOrInsert(k, e)
 	if existed {
 		// The conflict check must use the snapshot the first write saw.
@@ -251,14 +270,18 @@ func (t *Txn) write(key []byte, e entry) error {
 }
 
 // Commit makes every buffered write durable and visible atomically, or
-// returns a *pgerr.Error with SQLSTATE 40001 on a write-write conflict
-// (first committer wins). Read-only transactions commit without I/O.
-// Commit returns once the commit is fsynced and visible to new snapshots.
+// returns a *pgerr.Error with SQLSTATE 40001 on a conflict the row locks
+// did not already settle. Read-only transactions commit without I/O.
+// Commit returns once the commit is fsynced (unless synchronous commit is
+// off) and visible to new snapshots; only then are the row locks
+// released, so a waiter woken by this commit finds it in every snapshot
+// it takes and in GetLatest.
 func (t *Txn) Commit(ctx context.Context) error {
 	if t.done {
 		return errDone
 	}
 	t.done = true
+	defer t.releaseLocks()
 	db := t.db
 	if t.buf == nil || t.buf.Len() == 0 {
 		db.mu.Lock()
@@ -272,22 +295,26 @@ func (t *Txn) Commit(ctx context.Context) error {
 		t.release()
 		return err
 	}
-	n := t.buf.Len()
-	writes := make([]storage.Write, 0, n)
-	intents := make([]Intent, 0, n)
+	// The keys are views of the buffer's strings, never copied: the
+	// buffer, the intents and the batch would otherwise hold a large
+	// transaction's keys three times over.
+	intents := make([]Intent, 0, t.buf.Len())
 	for k, e := range t.buf.Ascend(btreemap.Min[string](), btreemap.Max[string]()) {
-		kb := []byte(k)
-		writes = append(writes, storage.Write{Key: kb, Value: e.value, Delete: e.del})
-		intents = append(intents, Intent{Key: kb, ReadTS: e.readTS})
+		intents = append(intents, Intent{Key: unsafeBytes(k), ReadTS: e.readTS})
 	}
 	db.mu.Lock()
 	ts, err := db.mgr.Prepare(t.id, intents, t.reads, t.spans)
 	db.mu.Unlock()
-	t.release()
 	if err != nil {
+		t.release()
 		return err
 	}
-	applyErr := db.engine.ApplyCommit(writes, ts, true)
+	writes := make([]storage.Write, 0, len(intents))
+	for k, e := range t.buf.Ascend(btreemap.Min[string](), btreemap.Max[string]()) {
+		writes = append(writes, storage.Write{Key: unsafeBytes(k), Value: e.value, Delete: e.del})
+	}
+	t.release() // the tree and undo log; writes keeps keys and values alive
+	applyErr := db.engine.ApplyCommit(writes, ts, !t.asyncCommit)
 	db.mu.Lock()
 	if db.mgr.Applied(ts) {
 		db.visible.Broadcast()
@@ -309,7 +336,8 @@ func (t *Txn) release() {
 	t.buf, t.undo, t.reads, t.spans = nil, nil, nil, nil
 }
 
-// Rollback discards the transaction. Safe to call after Commit (no-op).
+// Rollback discards the transaction and releases its locks. Safe to call
+// after Commit (no-op).
 func (t *Txn) Rollback() {
 	if t.done {
 		return
@@ -319,16 +347,31 @@ func (t *Txn) Rollback() {
 	t.db.mgr.End(t.id)
 	t.db.mu.Unlock()
 	t.release()
+	t.releaseLocks()
 }
 
 // Savepoint returns a token that RollbackTo uses to undo every write
-// buffered after it (statement-level atomicity and SAVEPOINT).
-func (t *Txn) Savepoint() Savepoint { return Savepoint{seq: len(t.undo)} }
+// buffered and every lock first taken after it (statement-level atomicity
+// and SAVEPOINT).
+func (t *Txn) Savepoint() Savepoint {
+	return Savepoint{seq: len(t.undo), held: len(t.held), upgrades: len(t.upgrades)}
+}
 
-// RollbackTo undoes the writes made since sp. Reads made since sp stay
-// recorded: they were observed, and SERIALIZABLE validation is
+// RollbackTo undoes the writes made since sp and releases the row locks
+// first acquired since sp (undoing upgrades made since), as PostgreSQL
+// releases the row locks of an aborted subtransaction. Reads made since
+// sp stay recorded: they were observed, and SERIALIZABLE validation is
 // conservative about them as PostgreSQL is.
 func (t *Txn) RollbackTo(sp Savepoint) {
+	t.RollbackToKeepLocks(sp)
+	t.rollbackLocks(sp.held, sp.upgrades)
+}
+
+// RollbackToKeepLocks undoes the writes made since sp but keeps every
+// lock. The SQL layer uses it to re-run a READ COMMITTED statement after
+// a *RetryStatementError: keeping the locks guarantees the retry
+// progresses instead of racing for the same rows again.
+func (t *Txn) RollbackToKeepLocks(sp Savepoint) {
 	for len(t.undo) > sp.seq {
 		u := t.undo[len(t.undo)-1]
 		t.undo = t.undo[:len(t.undo)-1]
@@ -360,7 +403,10 @@ func (t *Txn) Options() Options { return t.opts }
 func (t *Txn) ReadTS() uint64 { return t.readTS }
 
 // Savepoint marks a position in a transaction's write buffer.
-type Savepoint struct{ seq int }
+type Savepoint struct{ seq, held, upgrades int }
+
+// unsafeBytes views s as bytes for callers that only read them.
+func unsafeBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // Iterator walks key/value pairs. Key and Value are valid until Next.
 type Iterator interface {

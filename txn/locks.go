@@ -40,7 +40,9 @@ const (
 	// the key after the snapshot. READ COMMITTED callers re-read the
 	// latest version (GetLatest) and re-check it (PostgreSQL's
 	// EvalPlanQual); REPEATABLE READ and SERIALIZABLE callers fail with
-	// ErrConcurrentUpdate.
+	// ErrConcurrentUpdate unless their write does not depend on the old
+	// version (an insert finding the conflicting row deleted). Either
+	// way a later Put/Delete of the key no longer reports the commit.
 	LockedNewer
 	// LockSkipped: the key was held by someone else and the policy was
 	// WaitSkipLocked; nothing is held.
@@ -73,29 +75,253 @@ func (t *Txn) Lock(ctx context.Context, key []byte, s LockStrength, w WaitPolicy
 	if t.done {
 		return Locked, errDone
 	}
-	// TODO(issue 3): the lock table; until it lands every lock is granted.
-	if t.db.newerThan(key, t.readTS) {
-		return LockedNewer, nil
+	i, skipped, err := t.acquire(ctx, key, s, w)
+	if err != nil {
+		return Locked, err
 	}
-	return Locked, nil
+	if skipped {
+		return LockSkipped, nil
+	}
+	h := &t.held[i]
+	if !t.newer(h, t.readTS) {
+		return Locked, nil
+	}
+	// The caller now knows of the newer version: it re-checks it
+	// (EvalPlanQual), decides the write does not depend on the old one (an
+	// insert after a concurrent delete), or fails. A later write of the
+	// key is validated from there. Nobody can commit the key while we
+	// hold it, so the latest version is the one at h.clean.
+	h.ack = max(h.ack, h.clean)
+	return LockedNewer, nil
 }
 
-// lockForWrite is Put/Delete's implicit exclusive lock.
-func (t *Txn) lockForWrite(ctx context.Context, key []byte) error {
-	if t.opts.ReadOnly {
-		return nil // write reports the read-only error
+// heldLock is one row lock the transaction holds.
+type heldLock struct {
+	key      string // shared with the lock table's copy
+	strength LockStrength
+	shard    uint8 // shardOf(key), kept for the release
+	// clean is a timestamp after which the key has no commit (the
+	// snapshot it was last checked at, or the watermark when it was
+	// found newer); noClean until checked. While we hold the lock nobody
+	// else can commit the key, so the fact stays true.
+	clean uint64
+	// ack is set when Lock reported LockedNewer: the caller learnt of the
+	// latest version, and writes may build on it.
+	ack uint64
+}
+
+const noClean = ^uint64(0)
+
+// lockUpgrade records that held[idx] was upgraded from shared, for
+// RollbackTo (acquisitions need no log: held is in acquisition order).
+type lockUpgrade struct {
+	idx int32
+}
+
+// heldIndexFrom is the held-set size from which a map index pays off
+// over a linear scan.
+const heldIndexFrom = 8
+
+func (t *Txn) findHeld(key []byte) int {
+	if t.heldIdx != nil {
+		if i, ok := t.heldIdx[unsafeString(key)]; ok {
+			return int(i)
+		}
+		return -1
 	}
-	r, err := t.Lock(ctx, key, LockExclusive, WaitBlock)
+	for i := range t.held {
+		if t.held[i].key == unsafeString(key) {
+			return i
+		}
+	}
+	return -1
+}
+
+// newer reports whether key (held) has a commit after ts, asking the
+// Manager only when h.clean does not already answer it.
+func (t *Txn) newer(h *heldLock, ts uint64) bool {
+	if ts >= h.clean {
+		return false
+	}
+	db := t.db
+	db.mu.Lock()
+	n := db.mgr.CommittedAfter(unsafeBytes(h.key), ts)
+	vis := db.mgr.Visible()
+	db.mu.Unlock()
+	if n {
+		h.clean = min(h.clean, vis)
+	} else {
+		h.clean = ts
+	}
+	return n
+}
+
+// acquire makes sure the transaction holds key in mode s (or stronger)
+// and returns its index in t.held; skipped when SKIP LOCKED found it taken.
+func (t *Txn) acquire(ctx context.Context, key []byte, s LockStrength, policy WaitPolicy) (int, bool, error) {
+	i := t.findHeld(key)
+	if i >= 0 && t.held[i].strength >= s {
+		return i, false, nil // no shared state touched
+	}
+	db := t.db
+	si := shardOf(key)
+	sh := &db.locks.shards[si]
+	w := &t.w
+	w.txn, w.owner, w.mode = t.id, t.opts.Owner, s
+	sh.mu.Lock()
+	res, k := sh.t.acquire(w, key, policy)
+	if res == acqWait {
+		if w.wake == nil {
+			w.wake = make(chan struct{}, 1)
+		}
+		w.since = time.Now()
+	}
+	sh.mu.Unlock()
+	switch res {
+	case acqWouldBlock:
+		if policy == WaitSkipLocked {
+			return -1, true, nil
+		}
+		return -1, false, pgerr.New(pgerr.LockNotAvailable, "could not obtain lock on row")
+	case acqWait:
+		if err := t.wait(ctx, si, k); err != nil {
+			return -1, false, err
+		}
+	}
+	if i >= 0 {
+		// An upgrade (or, for acqHeld, a stale view; harmless).
+		if t.held[i].strength < s {
+			t.upgrades = append(t.upgrades, lockUpgrade{idx: int32(i)})
+			t.held[i].strength = s
+		}
+		return i, false, nil
+	}
+	i = len(t.held)
+	if t.held == nil {
+		t.held = make([]heldLock, 0, heldIndexFrom)
+	}
+	t.held = append(t.held, heldLock{key: k, strength: s, shard: uint8(si), clean: noClean})
+	if t.heldIdx != nil {
+		t.heldIdx[k] = int32(i)
+	} else if len(t.held) > heldIndexFrom {
+		t.heldIdx = make(map[string]int32, 2*len(t.held))
+		for j := range t.held {
+			t.heldIdx[t.held[j].key] = int32(j)
+		}
+	}
+	return i, false, nil
+}
+
+// wait blocks until t.w, queued for key in shard si, is granted, or fails
+// on deadlock, lock timeout or ctx.
+func (t *Txn) wait(ctx context.Context, si int, key string) error {
+	db := t.db
+	w := &t.w
+	granted, err := db.locks.detect(w, si, key)
 	if err != nil {
 		return err
 	}
-	if r == LockedNewer {
-		if t.opts.Isolation == ReadCommitted {
-			return &RetryStatementError{Err: ErrConcurrentUpdate()}
-		}
-		return ErrConcurrentUpdate()
+	if granted {
+		<-w.wake // signalled before detect saw the grant
+		return nil
 	}
-	return nil
+	defer db.locks.doneWaiting(w.txn)
+	var timeout <-chan time.Time
+	if t.lockTimeout > 0 {
+		tm := time.NewTimer(t.lockTimeout)
+		defer tm.Stop()
+		timeout = tm.C
+	}
+	var cause error
+	select {
+	case <-w.wake:
+		return nil
+	case <-ctx.Done():
+		cause = ctx.Err()
+	case <-timeout:
+		cause = pgerr.New(pgerr.LockNotAvailable, "canceling statement due to lock timeout")
+	}
+	sh := &db.locks.shards[si]
+	sh.mu.Lock()
+	removed, g := sh.t.cancel(w.txn, key, nil)
+	wakeAll(g)
+	sh.mu.Unlock()
+	if !removed {
+		// Granted just before we gave up: keep it, it is ours now.
+		<-w.wake
+		return nil
+	}
+	return cause
+}
+
+// releaseLocks gives every lock back, waking the waiters it lets in.
+func (t *Txn) releaseLocks() {
+	if len(t.held) == 0 {
+		return
+	}
+	shards := &t.db.locks.shards
+	var g []*lockWaiter
+	for i := range t.held {
+		h := &t.held[i]
+		sh := &shards[h.shard]
+		sh.mu.Lock()
+		g = sh.t.release(t.id, h.key, g[:0])
+		wakeAll(g)
+		sh.mu.Unlock()
+	}
+	t.held, t.heldIdx, t.upgrades = nil, nil, nil
+}
+
+// rollbackLocks returns to the locks of a savepoint that had held
+// locks and upgrades: later upgrades are undone, later locks released.
+func (t *Txn) rollbackLocks(held, upgrades int) {
+	shards := &t.db.locks.shards
+	var g []*lockWaiter
+	for len(t.upgrades) > upgrades {
+		h := &t.held[t.upgrades[len(t.upgrades)-1].idx]
+		t.upgrades = t.upgrades[:len(t.upgrades)-1]
+		sh := &shards[h.shard]
+		sh.mu.Lock()
+		g = sh.t.downgrade(t.id, h.key, g[:0])
+		wakeAll(g)
+		sh.mu.Unlock()
+		h.strength = LockShare
+	}
+	for len(t.held) > held {
+		h := &t.held[len(t.held)-1]
+		sh := &shards[h.shard]
+		sh.mu.Lock()
+		g = sh.t.release(t.id, h.key, g[:0])
+		wakeAll(g)
+		sh.mu.Unlock()
+		if t.heldIdx != nil {
+			delete(t.heldIdx, h.key)
+		}
+		*h = heldLock{}
+		t.held = t.held[:len(t.held)-1]
+	}
+}
+
+// lockForWrite is Put/Delete's implicit exclusive lock. It returns the
+// key as a string (the lock table's copy) and the snapshot the write is
+// validated against.
+func (t *Txn) lockForWrite(ctx context.Context, key []byte) (string, uint64, error) {
+	if t.opts.ReadOnly || t.done {
+		return "", 0, nil // write reports the error
+	}
+	i, _, err := t.acquire(ctx, key, LockExclusive, WaitBlock)
+	if err != nil {
+		return "", 0, err
+	}
+	h := &t.held[i]
+	ts := max(t.readTS, h.ack)
+	if t.newer(h, ts) {
+		if t.opts.Isolation == ReadCommitted {
+			return "", 0, &RetryStatementError{Err: ErrConcurrentUpdate()}
+		}
+		return "", 0, ErrConcurrentUpdate()
+	}
+	return h.key, ts, nil
 }
 
 // GetLatest reads the newest committed version of key (or the
@@ -131,13 +357,6 @@ func (t *Txn) SetLockTimeout(d time.Duration) { t.lockTimeout = d }
 // the OS (off: a crash may lose the last commits, never corrupt).
 func (t *Txn) SetSynchronousCommit(on bool) { t.asyncCommit = !on }
 
-// newerThan reports whether key has a commit after ts.
-func (db *DB) newerThan(key []byte, ts uint64) bool {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	return db.mgr.CommittedAfter(key, ts)
-}
-
 // LockInfo describes one lock held or awaited (the rows of pg_locks).
 type LockInfo struct {
 	Key     []byte
@@ -149,6 +368,4 @@ type LockInfo struct {
 }
 
 // Locks returns a snapshot of the lock table.
-func (db *DB) Locks() []LockInfo {
-	return nil // TODO(issue 3): the lock table
-}
+func (db *DB) Locks() []LockInfo { return db.locks.snapshot() }

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/RaduBerinde/btreemap"
-	"github.com/conflux-db/conflux/sql/pgerr"
 )
 
 // TxnID identifies a transaction inside a Manager.
@@ -40,7 +39,8 @@ type Span struct {
 // last commit timestamp. A transaction that wants to commit a key someone
 // else committed after its snapshot loses (first committer wins). Entries
 // older than every live snapshot and the watermark can never cause a
-// conflict again and are pruned.
+// conflict again and are pruned. SERIALIZABLE transactions are also
+// checked for dangerous structures of rw-antidependencies (ssi.go).
 type Manager struct {
 	lastTS  uint64 // largest timestamp handed out
 	visible uint64
@@ -48,24 +48,50 @@ type Manager struct {
 	// order (timestamps are handed out increasingly).
 	inflight []inflight
 	nextID   TxnID
-	// active maps live transactions to the oldest snapshot their commit
-	// may be validated against (their pruning horizon).
-	active map[TxnID]uint64
+	active   map[TxnID]activeTxn
 
-	recent *btreemap.BTreeMap[string, uint64] // key -> last commit ts
-	// log lists commits' keys in timestamp order so pruning is amortised O(1).
+	recent *btreemap.BTreeMap[string, *keyHist]
+	// log lists commits' keys (and retained serializable records) in
+	// timestamp order so pruning is amortised O(1).
 	log     []committed
 	logHead int // log[:logHead] is pruned
+
+	// readers indexes the read keys of retained serializable records, in
+	// commit-log order.
+	readers map[string][]*sxact
+	records int // retained serializable records
 }
+
+// activeTxn is a live transaction.
+type activeTxn struct {
+	// horizon is the oldest snapshot its commit may be validated against
+	// (its pruning horizon); snap is its current snapshot.
+	horizon, snap uint64
+	iso           txnIso
+}
+
+// txnIso says whether a transaction is a node of the SSI conflict graph.
+type txnIso uint8
+
+const (
+	// isoUnknown: Begin did not say. Treated as serializable (see ssi.go).
+	isoUnknown txnIso = iota
+	isoSerializable
+	isoOther
+)
 
 type inflight struct {
 	ts      uint64
 	applied bool
 }
 
+// committed is one commit-log entry: a commit's written keys and, for a
+// serializable transaction, its record. A retained read-only serializable
+// transaction has an entry at the timestamp current when it committed.
 type committed struct {
 	ts   uint64
 	keys []string
+	rec  *sxact
 }
 
 // NewManager returns a Manager whose clock continues after lastTS (the
@@ -75,15 +101,31 @@ func NewManager(lastTS uint64) *Manager {
 	return &Manager{
 		lastTS:  lastTS,
 		visible: lastTS,
-		active:  map[TxnID]uint64{},
-		recent:  btreemap.New[string, uint64](32, strings.Compare),
+		active:  map[TxnID]activeTxn{},
+		recent:  btreemap.New[string, *keyHist](32, strings.Compare),
+		readers: map[string][]*sxact{},
 	}
 }
 
-// Begin registers a transaction reading at the current watermark.
-func (m *Manager) Begin() (TxnID, uint64) {
+// Begin registers a transaction reading at the current watermark. Its
+// isolation is unknown: it is treated as SERIALIZABLE for conflict
+// tracking, which is safe but gives serializable readers extra conflicts;
+// callers that know should use BeginTxn.
+func (m *Manager) Begin() (TxnID, uint64) { return m.begin(isoUnknown) }
+
+// BeginTxn registers a transaction reading at the current watermark;
+// serializable says whether it runs at SERIALIZABLE (only those take part
+// in rw-antidependency tracking, as in PostgreSQL).
+func (m *Manager) BeginTxn(serializable bool) (TxnID, uint64) {
+	if serializable {
+		return m.begin(isoSerializable)
+	}
+	return m.begin(isoOther)
+}
+
+func (m *Manager) begin(iso txnIso) (TxnID, uint64) {
 	m.nextID++
-	m.active[m.nextID] = m.visible
+	m.active[m.nextID] = activeTxn{horizon: m.visible, snap: m.visible, iso: iso}
 	return m.nextID, m.visible
 }
 
@@ -92,14 +134,22 @@ func (m *Manager) Begin() (TxnID, uint64) {
 // snapshot passes pinned: its commit will still be validated against that
 // older snapshot, so the history since then must not be pruned.
 func (m *Manager) Refresh(id TxnID, pinned bool) uint64 {
-	if _, ok := m.active[id]; ok && !pinned {
-		m.active[id] = m.visible
+	if a, ok := m.active[id]; ok {
+		a.snap = m.visible
+		if !pinned {
+			a.horizon = m.visible
+		}
+		m.active[id] = a
 	}
 	return m.visible
 }
 
-// End forgets a transaction (committed, prepared or rolled back).
-func (m *Manager) End(id TxnID) { delete(m.active, id) }
+// End forgets a transaction (committed, prepared or rolled back). Its
+// snapshot may have been the one holding history back, so it prunes.
+func (m *Manager) End(id TxnID) {
+	delete(m.active, id)
+	m.prune()
+}
 
 // Visible returns the watermark: every commit at or below it is applied.
 func (m *Manager) Visible() uint64 { return m.visible }
@@ -119,47 +169,65 @@ func (m *Manager) TrackedKeys() int { return m.recent.Len() }
 // returned timestamp and then call Applied, whether or not the write
 // succeeded. The transaction is ended either way.
 func (m *Manager) Prepare(id TxnID, writes, reads []Intent, spans []Span) (uint64, error) {
+	a, ok := m.active[id]
+	if !ok {
+		// Unknown to us: assume the oldest snapshot it could have had.
+		a = activeTxn{horizon: ssiMinReadTS(writes, reads, spans), iso: isoUnknown}
+		a.snap = a.horizon
+	}
 	defer m.End(id)
 	for _, w := range writes {
-		if _, ts, ok := m.recent.Get(unsafeString(w.Key)); ok && ts > w.ReadTS {
-			return 0, pgerr.New(pgerr.SerializationFailure, "could not serialize access due to concurrent update")
+		if _, h, ok := m.recent.Get(unsafeString(w.Key)); ok && h.last > w.ReadTS {
+			return 0, ErrConcurrentUpdate()
 		}
 	}
-	for _, r := range reads {
-		if _, ts, ok := m.recent.Get(unsafeString(r.Key)); ok && ts > r.ReadTS {
-			return 0, rwConflict()
-		}
-	}
-	for _, s := range spans {
-		hi := btreemap.Max[string]()
-		if s.Upper != nil {
-			hi = btreemap.LT(string(s.Upper))
-		}
-		for _, ts := range m.recent.Ascend(btreemap.GE(string(s.Lower)), hi) {
-			if ts > s.ReadTS {
-				return 0, rwConflict()
-			}
+	keys := ssiWriteKeys(writes)
+	var rec *sxact
+	if a.iso != isoOther {
+		var err error
+		if rec, err = m.ssiCheck(a, keys, reads, spans); err != nil {
+			return 0, err
 		}
 	}
 	m.lastTS++
 	ts := m.lastTS
 	m.inflight = append(m.inflight, inflight{ts: ts})
-	if len(writes) > 0 {
-		keys := make([]string, len(writes))
-		for i, w := range writes {
-			keys[i] = string(w.Key)
-			m.recent.ReplaceOrInsert(keys[i], ts)
-		}
-		m.log = append(m.log, committed{ts: ts, keys: keys})
+	if rec != nil {
+		rec.commitTS = ts
+		m.ssiRecord(rec, reads, spans)
 	}
-	m.prune()
-	return ts, nil
+	if len(keys) > 0 || rec != nil {
+		for _, k := range keys {
+			_, h, ok := m.recent.Get(k)
+			if !ok {
+				h = &keyHist{}
+				m.recent.ReplaceOrInsert(k, h)
+			}
+			h.last = ts
+			if rec != nil {
+				h.writers = append(h.writers, rec)
+			}
+		}
+		m.log = append(m.log, committed{ts: ts, keys: keys, rec: rec})
+	}
+	return ts, nil // the deferred End prunes
 }
 
-func rwConflict() error {
-	return pgerr.New(pgerr.SerializationFailure,
-		"could not serialize access due to read/write dependencies among transactions").
-		WithHint("The transaction might succeed if retried.")
+func ssiMinReadTS(writes, reads []Intent, spans []Span) uint64 {
+	low := noTS
+	for _, w := range writes {
+		low = min(low, w.ReadTS)
+	}
+	for _, r := range reads {
+		low = min(low, r.ReadTS)
+	}
+	for _, s := range spans {
+		low = min(low, s.ReadTS)
+	}
+	if low == noTS {
+		return 0
+	}
+	return low
 }
 
 // Applied reports that the commit at ts is in storage (or failed and
@@ -195,15 +263,33 @@ func (m *Manager) Applied(ts uint64) bool {
 // ts. Only meaningful for ts at or above PruneBelow (every live snapshot
 // is), since older history is forgotten.
 func (m *Manager) CommittedAfter(key []byte, ts uint64) bool {
-	_, last, ok := m.recent.Get(unsafeString(key))
-	return ok && last > ts
+	_, h, ok := m.recent.Get(unsafeString(key))
+	return ok && h.last > ts
 }
 
 // CommitReadOnly ends a transaction that wrote nothing. A SERIALIZABLE
 // one passes its reads: under SSI a read-only transaction can still be
-// the one to abort (the read-only anomaly).
+// the one to abort (the read-only anomaly), and its reads are retained
+// while a transaction with an older snapshot may still commit.
 func (m *Manager) CommitReadOnly(id TxnID, reads []Intent, spans []Span) error {
-	m.End(id)
+	// End only after the check: our snapshot holds back the history the
+	// check needs.
+	defer m.End(id)
+	a, ok := m.active[id]
+	if !ok || a.iso == isoOther || (len(reads) == 0 && len(spans) == 0) {
+		return nil
+	}
+	rec, err := m.ssiCheck(a, nil, reads, spans)
+	if err != nil {
+		return err
+	}
+	// Only a writer with a snapshot older than ours can be a pivot
+	// through our reads (ssi.go); if none can commit, forget them.
+	delete(m.active, id)
+	if m.pruneBelow() < rec.lastSnap {
+		m.ssiRecord(rec, reads, spans)
+		m.log = append(m.log, committed{ts: m.lastTS, rec: rec})
+	}
 	return nil
 }
 
@@ -215,8 +301,8 @@ func (m *Manager) PruneBelow() uint64 { return m.pruneBelow() }
 // at the watermark) is at least this large.
 func (m *Manager) pruneBelow() uint64 {
 	low := m.visible
-	for _, s := range m.active {
-		low = min(low, s)
+	for _, a := range m.active {
+		low = min(low, a.horizon)
 	}
 	return low
 }
@@ -229,9 +315,17 @@ func (m *Manager) prune() {
 	for m.logHead < len(m.log) && m.log[m.logHead].ts <= low {
 		c := &m.log[m.logHead]
 		for _, k := range c.keys {
-			if _, ts, ok := m.recent.Get(k); ok && ts == c.ts {
+			_, h, ok := m.recent.Get(k)
+			switch {
+			case !ok:
+			case h.last == c.ts:
 				m.recent.Delete(k)
+			case c.rec != nil:
+				h.writers = ssiRemove(h.writers, c.rec)
 			}
+		}
+		if c.rec != nil {
+			m.ssiForget(c.rec)
 		}
 		*c = committed{}
 		m.logHead++

@@ -80,20 +80,26 @@ func TestManagerSerializableReadValidation(t *testing.T) {
 	if pgerr.Code(err) != pgerr.SerializationFailure {
 		t.Fatalf("write skew not detected: %v", err)
 	}
-	// Phantom: t3 scanned [a, c); t4 inserted b.
+	// Phantom both ways: t3 and t4 each scanned [a, c) and inserted into
+	// it (a count(*)-style check).
 	t3, s3 := m.Begin()
 	t4, s4 := m.Begin()
-	ts, err = m.Prepare(t4, w("b", s4), nil, nil)
+	span := func(ts uint64) []Span { return []Span{{Lower: []byte("a"), Upper: []byte("c"), ReadTS: ts}} }
+	ts, err = m.Prepare(t4, w("b", s4), nil, span(s4))
 	mustNil(t, err)
 	m.Applied(ts)
-	_, err = m.Prepare(t3, w("z", s3), nil, []Span{{Lower: []byte("a"), Upper: []byte("c"), ReadTS: s3}})
+	_, err = m.Prepare(t3, w("a", s3), nil, span(s3))
 	if pgerr.Code(err) != pgerr.SerializationFailure {
 		t.Fatalf("phantom not detected: %v", err)
 	}
-	// A span that misses the write is fine; so is an unbounded one that
-	// starts after it.
+	// One direction only is no cycle (unlike the old backward
+	// validation, SSI commits it): t5 scanned [a, c), t6 inserted b.
 	t5, s5 := m.Begin()
-	_, err = m.Prepare(t5, w("q", s5-1), nil, []Span{{Lower: []byte("c"), ReadTS: s5 - 1}})
+	t6, s6 := m.Begin()
+	ts, err = m.Prepare(t6, w("b", s6), nil, nil)
+	mustNil(t, err)
+	m.Applied(ts)
+	_, err = m.Prepare(t5, w("z", s5), nil, span(s5))
 	mustNil(t, err)
 }
 

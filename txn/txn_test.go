@@ -1,13 +1,16 @@
 package txn
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/conflux-db/conflux/sql/pgerr"
 	"github.com/conflux-db/conflux/storage"
@@ -68,24 +71,28 @@ func put(t *testing.T, db *DB, kv ...string) {
 
 func TestSnapshotAndReadYourWrites(t *testing.T) {
 	db := memDB(t)
-	put(t, db, "a", "1", "b", "2")
+	put(t, db, "a", "1", "b", "2", "d", "4")
 	reader := db.Begin(Options{Isolation: RepeatableRead})
 	put(t, db, "a", "10", "c", "3")
 	if got := get(t, reader, "a"); got != "1" {
 		t.Errorf("snapshot read a = %s, want 1", got)
 	}
-	if got := scanAll(t, reader, "", "", false); !slices.Equal(got, []string{"a=1", "b=2"}) {
+	if got := scanAll(t, reader, "", "", false); !slices.Equal(got, []string{"a=1", "b=2", "d=4"}) {
 		t.Errorf("snapshot scan = %v", got)
+	}
+	// Writing a row changed after the snapshot fails at once (REPEATABLE READ).
+	if err := reader.Delete(ctx, []byte("a")); pgerr.Code(err) != pgerr.SerializationFailure {
+		t.Fatalf("delete of a concurrently updated row: %v", err)
 	}
 	// Own writes, including deletes, shadow the snapshot in Get and both scan directions.
 	mustNil(t, reader.Put(ctx, []byte("b"), []byte("own")))
-	mustNil(t, reader.Delete(ctx, []byte("a")))
+	mustNil(t, reader.Delete(ctx, []byte("d")))
 	mustNil(t, reader.Put(ctx, []byte("aa"), []byte("new")))
 	mustNil(t, reader.Delete(ctx, []byte("zz"))) // deleting a missing key is harmless
-	if got := get(t, reader, "a"); got != "<none>" {
-		t.Errorf("deleted a = %s", got)
+	if got := get(t, reader, "d"); got != "<none>" {
+		t.Errorf("deleted d = %s", got)
 	}
-	want := []string{"aa=new", "b=own"}
+	want := []string{"a=1", "aa=new", "b=own"}
 	if got := scanAll(t, reader, "", "", false); !slices.Equal(got, want) {
 		t.Errorf("merged scan = %v", got)
 	}
@@ -98,7 +105,7 @@ func TestSnapshotAndReadYourWrites(t *testing.T) {
 	}
 	reader.Rollback()
 	fresh := db.Begin(Options{})
-	if got := scanAll(t, fresh, "", "", false); !slices.Equal(got, []string{"a=10", "b=2", "c=3"}) {
+	if got := scanAll(t, fresh, "", "", false); !slices.Equal(got, []string{"a=10", "b=2", "c=3", "d=4"}) {
 		t.Errorf("after rollback = %v", got)
 	}
 	if err := fresh.Commit(ctx); err != nil {
@@ -110,23 +117,420 @@ func TestSnapshotAndReadYourWrites(t *testing.T) {
 	}
 }
 
+// TestWriteWriteConflict: the second writer of a row waits for the first;
+// at REPEATABLE READ it fails with 40001 when the first commits and
+// proceeds when the first rolls back (PostgreSQL's behaviour).
 func TestWriteWriteConflict(t *testing.T) {
 	db := memDB(t)
 	put(t, db, "k", "0")
-	t1 := db.Begin(Options{Isolation: RepeatableRead})
-	t2 := db.Begin(Options{Isolation: RepeatableRead})
+	t1 := db.Begin(Options{Isolation: RepeatableRead, Owner: 1})
+	t2 := db.Begin(Options{Isolation: RepeatableRead, Owner: 2})
 	mustNil(t, t1.Put(ctx, []byte("k"), []byte("1")))
-	mustNil(t, t2.Put(ctx, []byte("k"), []byte("2")))
+	done := async(func() error { return t2.Put(ctx, []byte("k"), []byte("2")) })
+	waitForWaiter(t, db, 2)
+	locks := db.Locks()
+	slices.SortFunc(locks, func(a, b LockInfo) int { return int(a.Owner - b.Owner) })
+	if len(locks) != 2 || !locks[0].Granted || locks[0].Mode != LockExclusive || string(locks[0].Key) != "k" ||
+		locks[1].Granted || locks[1].WaitStart.IsZero() || locks[1].Mode != LockExclusive {
+		t.Fatalf("pg_locks view: %+v", locks)
+	}
 	mustNil(t, t1.Commit(ctx))
-	err := t2.Commit(ctx)
+	err := recv(t, done)
 	if pgerr.Code(err) != pgerr.SerializationFailure {
-		t.Fatalf("second committer: %v, want 40001", err)
+		t.Fatalf("second writer: %v, want 40001", err)
 	}
 	if err.Error() != "could not serialize access due to concurrent update" {
 		t.Errorf("message %q", err.Error())
 	}
+	t2.Rollback()
 	if got := get(t, db.Begin(Options{}), "k"); got != "1" {
 		t.Errorf("k = %s, want first committer's 1", got)
+	}
+
+	// The first writer rolls back: the waiter's write goes through.
+	t3 := db.Begin(Options{Isolation: RepeatableRead, Owner: 3})
+	t4 := db.Begin(Options{Isolation: RepeatableRead, Owner: 4})
+	mustNil(t, t3.Put(ctx, []byte("k"), []byte("3")))
+	done = async(func() error { return t4.Put(ctx, []byte("k"), []byte("4")) })
+	waitForWaiter(t, db, 4)
+	t3.Rollback()
+	mustNil(t, recv(t, done))
+	mustNil(t, t4.Commit(ctx))
+	if got := get(t, db.Begin(Options{}), "k"); got != "4" {
+		t.Errorf("k = %s, want 4", got)
+	}
+	if l := db.Locks(); len(l) != 0 {
+		t.Errorf("locks left: %+v", l)
+	}
+}
+
+// TestReadCommittedLockedNewer: at READ COMMITTED a waiter woken by a
+// commit gets LockedNewer, re-reads the latest version and may write on
+// top of it (EvalPlanQual); a Put that skipped that gets a statement retry.
+func TestReadCommittedLockedNewer(t *testing.T) {
+	db := memDB(t)
+	put(t, db, "k", "0")
+	t1 := db.Begin(Options{Owner: 1})
+	t2 := db.Begin(Options{Owner: 2})
+	mustNil(t, t1.Put(ctx, []byte("k"), []byte("1")))
+	type res struct {
+		r   LockResult
+		err error
+	}
+	ch := make(chan res, 1)
+	go func() {
+		r, err := t2.Lock(ctx, []byte("k"), LockExclusive, WaitBlock)
+		ch <- res{r, err}
+	}()
+	waitForWaiter(t, db, 2)
+	mustNil(t, t1.Commit(ctx))
+	var r res
+	select {
+	case r = <-ch:
+	case <-time.After(5 * time.Second):
+		t.Fatal("waiter not woken by commit")
+	}
+	if r.err != nil || r.r != LockedNewer {
+		t.Fatalf("lock after concurrent commit: %v %v", r.r, r.err)
+	}
+	// Reported on every call, even though the lock is already held.
+	if r, err := t2.Lock(ctx, []byte("k"), LockExclusive, WaitBlock); r != LockedNewer || err != nil {
+		t.Fatalf("re-lock: %v %v", r, err)
+	}
+	if got := get(t, t2, "k"); got != "0" {
+		t.Errorf("snapshot read %s, want 0", got)
+	}
+	v, ok, err := t2.GetLatest(ctx, []byte("k"))
+	if err != nil || !ok || string(v) != "1" {
+		t.Fatalf("GetLatest = %q %v %v, want 1", v, ok, err)
+	}
+	mustNil(t, t2.Put(ctx, []byte("k"), []byte("1+1")))
+	mustNil(t, t2.Commit(ctx))
+	if got := get(t, db.Begin(Options{}), "k"); got != "1+1" {
+		t.Errorf("k = %s", got)
+	}
+
+	// Without Lock, Put reports a statement retry; after the retry
+	// (writes undone, locks kept, new snapshot) it succeeds.
+	t3 := db.Begin(Options{Owner: 3})
+	sp := t3.Savepoint()
+	put(t, db, "k", "2")
+	var retry *RetryStatementError
+	if err := t3.Put(ctx, []byte("k"), []byte("x")); !errors.As(err, &retry) || pgerr.Code(err) != pgerr.SerializationFailure {
+		t.Fatalf("stale RC put: %v", err)
+	}
+	t3.RollbackToKeepLocks(sp)
+	if len(db.Locks()) != 1 {
+		t.Fatalf("lock not kept across the retry: %+v", db.Locks())
+	}
+	t3.Refresh()
+	if r, err := t3.Lock(ctx, []byte("k"), LockExclusive, WaitBlock); r != Locked || err != nil {
+		t.Fatalf("lock after refresh: %v %v", r, err)
+	}
+	mustNil(t, t3.Put(ctx, []byte("k"), []byte("3")))
+	mustNil(t, t3.Commit(ctx))
+
+	// At REPEATABLE READ a blind write of a concurrently updated row
+	// fails (no statement retry)...
+	rr := db.Begin(Options{Isolation: RepeatableRead})
+	put(t, db, "k", "4", "gone", "1")
+	if err := rr.Put(ctx, []byte("k"), []byte("5")); pgerr.Code(err) != pgerr.SerializationFailure || errors.As(err, &retry) {
+		t.Fatalf("RR put: %v", err)
+	}
+	rr.Rollback()
+	// ...but a write after Lock reported the newer version is the
+	// caller's decision: an insert whose conflicting row was deleted
+	// concurrently succeeds, as in PostgreSQL.
+	rr = db.Begin(Options{Isolation: RepeatableRead})
+	tx := db.Begin(Options{})
+	mustNil(t, tx.Delete(ctx, []byte("gone")))
+	mustNil(t, tx.Commit(ctx))
+	if r, err := rr.Lock(ctx, []byte("gone"), LockExclusive, WaitBlock); r != LockedNewer || err != nil {
+		t.Fatalf("RR lock: %v %v", r, err)
+	}
+	if _, found, err := rr.GetLatest(ctx, []byte("gone")); found || err != nil {
+		t.Fatalf("GetLatest of a deleted row: %v %v", found, err)
+	}
+	mustNil(t, rr.Put(ctx, []byte("gone"), []byte("again")))
+	mustNil(t, rr.Commit(ctx))
+}
+
+func TestSharedAndExclusiveLocks(t *testing.T) {
+	db := memDB(t)
+	k := []byte("row")
+	s1 := db.Begin(Options{Owner: 1})
+	s2 := db.Begin(Options{Owner: 2})
+	x := db.Begin(Options{Owner: 3})
+	for _, tx := range []*Txn{s1, s2} {
+		if r, err := tx.Lock(ctx, k, LockShare, WaitBlock); r != Locked || err != nil {
+			t.Fatalf("shared lock: %v %v", r, err)
+		}
+	}
+	_, err := x.Lock(ctx, k, LockExclusive, WaitNoWait)
+	if pgerr.Code(err) != pgerr.LockNotAvailable || err.Error() != "could not obtain lock on row" {
+		t.Fatalf("NOWAIT: %v", err)
+	}
+	if r, err := x.Lock(ctx, k, LockExclusive, WaitSkipLocked); r != LockSkipped || err != nil {
+		t.Fatalf("SKIP LOCKED: %v %v", r, err)
+	}
+	if err := x.Put(ctx, []byte("other"), nil); err != nil {
+		t.Fatal(err) // unrelated keys are not affected
+	}
+	done := async(func() error {
+		_, err := x.Lock(ctx, k, LockExclusive, WaitBlock)
+		return err
+	})
+	waitForWaiter(t, db, 3)
+	mustNil(t, s1.Commit(ctx))
+	select {
+	case err := <-done:
+		t.Fatalf("exclusive granted with a shared holder left: %v", err)
+	case <-time.After(20 * time.Millisecond):
+	}
+	s2.Rollback()
+	mustNil(t, recv(t, done))
+	// Holding exclusive covers shared.
+	if r, err := x.Lock(ctx, k, LockShare, WaitNoWait); r != Locked || err != nil {
+		t.Fatalf("re-lock shared: %v %v", r, err)
+	}
+	if _, err := db.Begin(Options{}).Lock(ctx, k, LockShare, WaitNoWait); pgerr.Code(err) != pgerr.LockNotAvailable {
+		t.Fatalf("shared vs exclusive: %v", err)
+	}
+	x.Rollback()
+}
+
+func TestLockTimeoutAndCancel(t *testing.T) {
+	db := memDB(t)
+	holder := db.Begin(Options{Owner: 1})
+	mustNil(t, holder.Put(ctx, []byte("k"), []byte("1")))
+
+	tx := db.Begin(Options{Owner: 2})
+	tx.SetLockTimeout(30 * time.Millisecond)
+	start := time.Now()
+	err := tx.Put(ctx, []byte("k"), []byte("2"))
+	if pgerr.Code(err) != pgerr.LockNotAvailable || err.Error() != "canceling statement due to lock timeout" {
+		t.Fatalf("lock timeout: %v", err)
+	}
+	if d := time.Since(start); d < 30*time.Millisecond {
+		t.Errorf("timed out after %v", d)
+	}
+	if n := len(db.Locks()); n != 1 {
+		t.Fatalf("timed-out request left in the table: %+v", db.Locks())
+	}
+
+	cctx, cancel := context.WithCancel(ctx)
+	tx.SetLockTimeout(0)
+	done := async(func() error { return tx.Put(cctx, []byte("k"), []byte("2")) })
+	waitForWaiter(t, db, 2)
+	cancel()
+	if err := recv(t, done); !errors.Is(err, context.Canceled) {
+		t.Fatalf("canceled wait: %v", err)
+	}
+	// The transaction is still usable; after the holder ends it can lock.
+	holder.Rollback()
+	mustNil(t, tx.Put(ctx, []byte("k"), []byte("2")))
+	mustNil(t, tx.Commit(ctx))
+	if l := db.Locks(); len(l) != 0 {
+		t.Errorf("locks left: %+v", l)
+	}
+}
+
+func TestDeadlockTwoTxns(t *testing.T) {
+	db := memDB(t)
+	t1 := db.Begin(Options{Owner: 101})
+	t2 := db.Begin(Options{Owner: 102})
+	mustNil(t, t1.Put(ctx, []byte("a"), []byte("1")))
+	mustNil(t, t2.Put(ctx, []byte("b"), []byte("2")))
+	done := async(func() error { return t1.Put(ctx, []byte("b"), []byte("1")) })
+	waitForWaiter(t, db, 101)
+	err := t2.Put(ctx, []byte("a"), []byte("2"))
+	var pe *pgerr.Error
+	if !errors.As(err, &pe) || pe.Code != pgerr.DeadlockDetected || pe.Message != "deadlock detected" {
+		t.Fatalf("deadlock: %v", err)
+	}
+	wantDetail := fmt.Sprintf("Process 102 waits for ShareLock on transaction %d; blocked by process 101.\n"+
+		"Process 101 waits for ShareLock on transaction %d; blocked by process 102.", t1.id, t2.id)
+	if pe.Detail != wantDetail || pe.Hint != "See server log for query details." {
+		t.Errorf("detail %q hint %q", pe.Detail, pe.Hint)
+	}
+	t2.Rollback()
+	mustNil(t, recv(t, done))
+	mustNil(t, t1.Commit(ctx))
+	r := db.Begin(Options{})
+	if got := get(t, r, "a") + get(t, r, "b"); got != "11" {
+		t.Errorf("a,b = %s", got)
+	}
+}
+
+// TestDeadlockThreeTxns closes a three-way cycle from three goroutines at
+// once, many times: exactly one victim each time, the others commit.
+func TestDeadlockThreeTxns(t *testing.T) {
+	db := memDB(t)
+	for round := 0; round < 30; round++ {
+		keys := []string{"a", "b", "c"}
+		txs := make([]*Txn, 3)
+		for i := range txs {
+			txs[i] = db.Begin(Options{Owner: int32(i + 1)})
+			mustNil(t, txs[i].Put(ctx, []byte(keys[i]), []byte("x")))
+		}
+		errs := make(chan error, 3)
+		var wg sync.WaitGroup
+		for i := range txs {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				tx := txs[i]
+				sp := tx.Savepoint()
+				err := tx.Put(ctx, []byte(keys[(i+1)%3]), []byte("y"))
+				var retry *RetryStatementError
+				if errors.As(err, &retry) {
+					// A neighbour committed the key while we waited: READ
+					// COMMITTED re-runs the statement, keeping its locks.
+					tx.RollbackToKeepLocks(sp)
+					tx.Refresh()
+					err = tx.Put(ctx, []byte(keys[(i+1)%3]), []byte("y"))
+				}
+				if err != nil {
+					tx.Rollback()
+				} else {
+					err = tx.Commit(ctx)
+				}
+				errs <- err
+			}(i)
+		}
+		wg.Wait()
+		close(errs)
+		victims := 0
+		for err := range errs {
+			switch {
+			case err == nil:
+			case pgerr.Code(err) == pgerr.DeadlockDetected:
+				victims++
+			default:
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+		if victims != 1 {
+			t.Fatalf("round %d: %d victims", round, victims)
+		}
+		if l := db.Locks(); len(l) != 0 {
+			t.Fatalf("round %d: locks left: %+v", round, l)
+		}
+	}
+}
+
+// TestSavepointReleasesLocks: ROLLBACK TO releases the locks first taken
+// after the savepoint and undoes upgrades made after it.
+func TestSavepointReleasesLocks(t *testing.T) {
+	db := memDB(t)
+	tx := db.Begin(Options{Owner: 1})
+	mustNil(t, tx.Put(ctx, []byte("a"), []byte("1")))
+	if _, err := tx.Lock(ctx, []byte("c"), LockShare, WaitBlock); err != nil {
+		t.Fatal(err)
+	}
+	sp := tx.Savepoint()
+	mustNil(t, tx.Put(ctx, []byte("b"), []byte("1")))
+	mustNil(t, tx.Put(ctx, []byte("c"), []byte("1"))) // upgrade
+	mustNil(t, tx.Put(ctx, []byte("a"), []byte("2"))) // already held
+	other := db.Begin(Options{Owner: 2})
+	try := func(k string, s LockStrength) error {
+		_, err := other.Lock(ctx, []byte(k), s, WaitNoWait)
+		return err
+	}
+	if try("b", LockShare) == nil || try("c", LockShare) == nil {
+		t.Fatal("locks taken after the savepoint not held")
+	}
+	tx.RollbackTo(sp)
+	if err := try("b", LockExclusive); err != nil {
+		t.Errorf("b still locked: %v", err)
+	}
+	if err := try("c", LockShare); err != nil {
+		t.Errorf("c not back to shared: %v", err)
+	}
+	if err := try("a", LockShare); pgerr.Code(err) != pgerr.LockNotAvailable {
+		t.Errorf("a (locked before the savepoint) released: %v", err)
+	}
+	// Re-locking after the rollback works and RollbackTo again is a no-op.
+	other.Rollback()
+	mustNil(t, tx.Put(ctx, []byte("b"), []byte("3")))
+	tx.RollbackTo(sp)
+	tx.RollbackTo(sp)
+	mustNil(t, tx.Commit(ctx))
+	r := db.Begin(Options{})
+	if got := scanAll(t, r, "", "", false); !slices.Equal(got, []string{"a=1"}) {
+		t.Errorf("committed %v", got)
+	}
+	if l := db.Locks(); len(l) != 0 {
+		t.Errorf("locks left: %+v", l)
+	}
+}
+
+// TestLargeTransaction commits 200k rows in one transaction.
+func TestLargeTransaction(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large")
+	}
+	db := memDB(t)
+	const n = 200_000
+	tx := db.Begin(Options{})
+	tx.SetSynchronousCommit(false)
+	for i := 0; i < n; i++ {
+		mustNil(t, tx.Put(ctx, []byte(fmt.Sprintf("row%07d", i)), []byte(fmt.Sprintf("v%d", i))))
+	}
+	mustNil(t, tx.Commit(ctx))
+	if l := db.Locks(); len(l) != 0 {
+		t.Fatalf("%d locks left", len(l))
+	}
+	r := db.Begin(Options{})
+	it := r.Scan(ctx, []byte("row"), []byte("rox"), false)
+	count := 0
+	for it.Next() {
+		if want := fmt.Sprintf("row%07d=v%d", count, count); string(it.Key())+"="+string(it.Value()) != want {
+			t.Fatalf("row %d: %s=%s", count, it.Key(), it.Value())
+		}
+		count++
+	}
+	mustNil(t, it.Err())
+	it.Close()
+	if count != n {
+		t.Fatalf("read back %d rows, want %d", count, n)
+	}
+	if got := get(t, r, "row0123456"); got != "v123456" {
+		t.Errorf("point read %s", got)
+	}
+}
+
+func async(f func() error) <-chan error {
+	ch := make(chan error, 1)
+	go func() { ch <- f() }()
+	return ch
+}
+
+func recv(t *testing.T, ch <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-ch:
+		return err
+	case <-time.After(5 * time.Second):
+		t.Fatal("still waiting after 5s")
+		return nil
+	}
+}
+
+// waitForWaiter returns once the transaction of owner waits for a lock.
+func waitForWaiter(t *testing.T, db *DB, owner int32) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		for _, l := range db.Locks() {
+			if !l.Granted && l.Owner == owner {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("owner %d never waited", owner)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
@@ -188,11 +592,16 @@ func TestSerializableLimitedScanNarrowsSpan(t *testing.T) {
 	mustNil(t, t1.Put(ctx, []byte("z"), []byte("1")))
 	mustNil(t, t1.Commit(ctx))
 
+	// Two full scans, each followed by an insert into the other's range:
+	// a write skew through phantoms, which must not commit twice.
 	t2 := db.Begin(Options{Isolation: Serializable})
-	scanAll(t, t2, "a", "", false) // full scan
-	put(t, db, "bb", "new")        // phantom
-	mustNil(t, t2.Put(ctx, []byte("z"), []byte("2")))
-	if err := t2.Commit(ctx); pgerr.Code(err) != pgerr.SerializationFailure {
+	t3 := db.Begin(Options{Isolation: Serializable})
+	scanAll(t, t2, "a", "", false)
+	scanAll(t, t3, "a", "", false)
+	mustNil(t, t2.Put(ctx, []byte("bb"), []byte("2")))
+	mustNil(t, t3.Put(ctx, []byte("bc"), []byte("3")))
+	mustNil(t, t2.Commit(ctx))
+	if err := t3.Commit(ctx); pgerr.Code(err) != pgerr.SerializationFailure {
 		t.Fatalf("phantom: %v", err)
 	}
 }
@@ -309,7 +718,19 @@ func TestDurableAcrossReopen(t *testing.T) {
 
 // TestConcurrentTransfers runs transfers between accounts in two tables
 // from 16 goroutines; readers must always see the same total.
+//   - rc-ordered: READ COMMITTED, both rows locked in key order, then read
+//     at their latest version: waiting replaces aborts entirely.
+//   - rc-unordered: the same in random order: deadlocks happen (exactly
+//     one victim each, which rolls back) but never a serialization failure.
+//   - rr: REPEATABLE READ read-then-write: a writer that waited for a
+//     committed concurrent transfer fails with 40001.
 func TestConcurrentTransfers(t *testing.T) {
+	for _, mode := range []string{"rc-ordered", "rc-unordered", "rr"} {
+		t.Run(mode, func(t *testing.T) { testConcurrentTransfers(t, mode) })
+	}
+}
+
+func testConcurrentTransfers(t *testing.T, mode string) {
 	db, e := openDB(t, t.TempDir()) // real fsyncs, so commits group
 	defer e.Close()
 	const accounts, initial = 20, 100
@@ -317,6 +738,7 @@ func TestConcurrentTransfers(t *testing.T) {
 		return keys.EncodeVarintAscending(keys.IndexPrefix(uint32(1+i%2), 1), int64(i))
 	}
 	enc := func(v int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(v)) }
+	dec := func(v []byte) int64 { return int64(binary.BigEndian.Uint64(v)) }
 	setup := db.Begin(Options{})
 	for i := 0; i < accounts; i++ {
 		mustNil(t, setup.Put(ctx, key(i), enc(initial)))
@@ -331,21 +753,59 @@ func TestConcurrentTransfers(t *testing.T) {
 				t.Errorf("account %d: %v %v", i, ok, err)
 				return -1
 			}
-			sum += int64(binary.BigEndian.Uint64(v))
+			sum += dec(v)
 		}
 		return sum
 	}
+	// transfer moves amt; it returns the transaction's first error.
+	transfer := func(tx *Txn, from, to int, amt int64) error {
+		a, b := key(from), key(to)
+		if mode == "rr" {
+			fv, _, _ := tx.Get(ctx, a)
+			tv, _, _ := tx.Get(ctx, b)
+			if err := tx.Put(ctx, a, enc(dec(fv)-amt)); err != nil {
+				return err
+			}
+			return tx.Put(ctx, b, enc(dec(tv)+amt))
+		}
+		first, second := a, b
+		if mode == "rc-ordered" && bytes.Compare(a, b) > 0 {
+			first, second = b, a
+		}
+		for _, k := range [][]byte{first, second} {
+			if _, err := tx.Lock(ctx, k, LockExclusive, WaitBlock); err != nil {
+				return err
+			}
+		}
+		// Both rows are locked: their latest versions cannot change.
+		fv, _, err := tx.GetLatest(ctx, a)
+		if err != nil {
+			return err
+		}
+		tv, _, err := tx.GetLatest(ctx, b)
+		if err != nil {
+			return err
+		}
+		if err := tx.Put(ctx, a, enc(dec(fv)-amt)); err != nil {
+			return err
+		}
+		return tx.Put(ctx, b, enc(dec(tv)+amt))
+	}
+	iso := ReadCommitted
+	if mode == "rr" {
+		iso = RepeatableRead
+	}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	commits, conflicts := 0, 0
+	outcomes := map[string]int{}
 	for g := 0; g < 16; g++ {
 		wg.Add(1)
 		go func(seed uint64) {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(seed, 7))
 			for n := 0; n < 40; n++ {
-				tx := db.Begin(Options{Isolation: RepeatableRead})
 				if seed%4 == 0 { // some goroutines only audit
+					tx := db.Begin(Options{Isolation: RepeatableRead})
 					if s := total(tx); s != accounts*initial {
 						t.Errorf("reader saw total %d", s)
 					}
@@ -354,23 +814,21 @@ func TestConcurrentTransfers(t *testing.T) {
 				}
 				from, to := rng.IntN(accounts), rng.IntN(accounts)
 				if from == to {
-					tx.Rollback()
 					continue
 				}
-				fv, _, _ := tx.Get(ctx, key(from))
-				tv, _, _ := tx.Get(ctx, key(to))
-				amt := int64(rng.IntN(10))
-				mustNilG(t, tx.Put(ctx, key(from), enc(int64(binary.BigEndian.Uint64(fv))-amt)))
-				mustNilG(t, tx.Put(ctx, key(to), enc(int64(binary.BigEndian.Uint64(tv))+amt)))
-				err := tx.Commit(ctx)
-				mu.Lock()
+				tx := db.Begin(Options{Isolation: iso, Owner: int32(seed)})
+				err := transfer(tx, from, to, int64(rng.IntN(10)))
 				if err == nil {
-					commits++
-				} else if pgerr.Code(err) == pgerr.SerializationFailure {
-					conflicts++
+					err = tx.Commit(ctx)
 				} else {
-					t.Errorf("commit: %v", err)
+					tx.Rollback()
 				}
+				code := "ok"
+				if err != nil {
+					code = pgerr.Code(err)
+				}
+				mu.Lock()
+				outcomes[code]++
 				mu.Unlock()
 			}
 		}(uint64(g))
@@ -379,10 +837,23 @@ func TestConcurrentTransfers(t *testing.T) {
 	if s := total(db.Begin(Options{})); s != accounts*initial {
 		t.Fatalf("final total %d", s)
 	}
-	if commits == 0 {
+	t.Logf("outcomes by SQLSTATE: %v", outcomes)
+	if outcomes["ok"] == 0 {
 		t.Fatal("no transfer committed")
 	}
-	t.Logf("%d commits, %d conflicts", commits, conflicts)
+	allowed := map[string][]string{
+		"rc-ordered":   nil,
+		"rc-unordered": {pgerr.DeadlockDetected},
+		"rr":           {pgerr.SerializationFailure, pgerr.DeadlockDetected},
+	}[mode]
+	for code, n := range outcomes {
+		if code != "ok" && !slices.Contains(allowed, code) {
+			t.Errorf("%d transfers failed with %s", n, code)
+		}
+	}
+	if l := db.Locks(); len(l) != 0 {
+		t.Errorf("locks left: %+v", l)
+	}
 	if db.mgr.TrackedKeys() != 0 {
 		t.Errorf("%d keys still tracked with no live transaction", db.mgr.TrackedKeys())
 	}
@@ -467,5 +938,58 @@ func TestSequenceUpdate(t *testing.T) {
 	// Sequence keys are invisible to MVCC scans of their space.
 	if got := scanAll(t, db.Begin(Options{}), string(keys.SequencePrefix), string(keys.PrefixEnd(keys.SequencePrefix)), false); len(got) != 0 {
 		t.Fatalf("scan saw %v", got)
+	}
+}
+
+// TestLockStress takes random shared and exclusive locks (and upgrades)
+// on a few hot keys from many goroutines. Every wait must end: a
+// deadlock the detector missed would run into the context deadline.
+func TestLockStress(t *testing.T) {
+	db := memDB(t)
+	keys := []string{"k0", "k1", "k2", "k3", "k4", "k5"}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	outcomes := map[string]int{}
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(seed uint64) {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(seed, 11))
+			for n := 0; n < 150; n++ {
+				tx := db.Begin(Options{Owner: int32(seed)})
+				wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				var err error
+				for i := 0; i < 3 && err == nil; i++ {
+					s := LockShare
+					if rng.IntN(2) == 0 {
+						s = LockExclusive
+					}
+					_, err = tx.Lock(wctx, []byte(keys[rng.IntN(len(keys))]), s, WaitBlock)
+				}
+				cancel()
+				code := "ok"
+				if err != nil {
+					code = pgerr.Code(err)
+					tx.Rollback()
+				} else if rng.IntN(2) == 0 {
+					tx.Rollback()
+				} else {
+					mustNilG(t, tx.Commit(ctx))
+				}
+				mu.Lock()
+				outcomes[code]++
+				mu.Unlock()
+			}
+		}(uint64(g))
+	}
+	wg.Wait()
+	t.Logf("outcomes: %v", outcomes)
+	for code := range outcomes {
+		if code != "ok" && code != pgerr.DeadlockDetected {
+			t.Errorf("%d lock attempts ended with %s", outcomes[code], code)
+		}
+	}
+	if l := db.Locks(); len(l) != 0 {
+		t.Errorf("locks left: %+v", l)
 	}
 }

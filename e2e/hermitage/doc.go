@@ -14,17 +14,9 @@
 //     tx and item 2 in table ty, so the dependencies that make up each
 //     anomaly cross tables (a transaction reads one table and writes the
 //     other). Read-set validation and write conflicts must not be per-table.
-//   - Conflux does not wait on row locks yet: where PostgreSQL blocks a
-//     writer until the lock holder ends, Conflux lets the statement run and
-//     decides at COMMIT (first committer wins, 40001). The runner therefore
-//     treats two timing differences as equivalent and records them: a
-//     "blocks" step that returns at once, and a 40001 PostgreSQL raises at
-//     a statement that Conflux raises at that transaction's COMMIT (the
-//     script's ROLLBACK is sent as COMMIT to observe it). Which
-//     transactions commit, what each one reads and who gets 40001 must
-//     match exactly.
-//   - Where Conflux's outcome really differs, the step carries Conflux's
-//     current behaviour explicitly (conflux(...), with TODO(issue 3)), so
-//     the suite stays green and the gap is listed in the matrix the test
-//     logs.
+//   - Both servers run exactly the same expectations. A step marked
+//     blocking must still be running after a grace period (it waits on a
+//     row lock) and is checked once a later step of another transaction
+//     releases the lock; a 40001 must come from the statement PostgreSQL
+//     raises it at, not later. There are no per-server overrides.
 package hermitage

@@ -72,11 +72,7 @@ type step struct {
 	sql    string // may use {x}, {y}, {all}
 	rows   *string
 	code   string // expected SQLSTATE; "" means success
-	blocks bool   // PostgreSQL blocks this statement on a row lock
-
-	// Conflux's current expectation where it differs from PostgreSQL.
-	cf  *step
-	why string
+	blocks bool   // the statement blocks on a row lock until another step ends its holder
 }
 
 func T1(sql string) step { return step{conn: 1, sql: sql} }
@@ -98,25 +94,18 @@ func (s step) fails(code string) step { s.code = code; return s }
 // serFailure expects 40001 (could not serialize access).
 func (s step) serFailure() step { return s.fails("40001") }
 
-// blocking marks a statement PostgreSQL blocks until another transaction
-// ends; its result is checked before the connection's next step.
+// blocking marks a statement that blocks until another transaction ends:
+// it must still be running after blockGrace, and its result is checked
+// before the connection's next step (or at the end of the script).
 func (s step) blocking() step { s.blocks = true; return s }
 
-// conflux states what Conflux does today instead of PostgreSQL's outcome;
-// why names the PostgreSQL behaviour and carries TODO(issue 3).
-func (s step) conflux(alt step, why string) step {
-	alt.conn, alt.sql = s.conn, s.sql
-	s.cf, s.why = &alt, why
-	return s
-}
+// blockGrace is how long a blocking step must stay blocked.
+const blockGrace = 200 * time.Millisecond
 
 // target is a server the scripts run against.
 type target struct {
 	name string
 	conn string
-	// PostgreSQL blocks writers on row locks and raises conflicts at the
-	// statement; Conflux does neither yet (TODO(issue 3): lock waiting).
-	postgres bool
 }
 
 // result is one statement's outcome.
@@ -141,12 +130,6 @@ func (r result) String() string {
 		return "error " + r.err.Error()
 	}
 	return fmt.Sprintf("rows %q", r.rows)
-}
-
-// cellReport is what one (test, level, layout) run observed.
-type cellReport struct {
-	timing []string // equivalent outcomes reached with different timing
-	gaps   []string // real differences from PostgreSQL (TODO(issue 3))
 }
 
 func run(ctx context.Context, c *pgx.Conn, sql string, query bool) result {
@@ -176,11 +159,10 @@ func run(ctx context.Context, c *pgx.Conn, sql string, query bool) result {
 }
 
 // runScript runs one cell: a fresh schema, three connections, the steps.
-func runScript(t *testing.T, tg target, lay layout, steps []step) cellReport {
+func runScript(t *testing.T, tg target, lay layout, steps []step) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var rep cellReport
 	conns := make([]*pgx.Conn, 4)
 	for i := range conns {
 		c, err := pgx.Connect(ctx, tg.conn)
@@ -208,7 +190,6 @@ func runScript(t *testing.T, tg target, lay layout, steps []step) cellReport {
 		done chan result
 	}
 	pending := map[int]*pendingStep{}
-	owes := map[int]int{} // connection -> line whose 40001 Conflux defers to COMMIT
 
 	check := func(line int, s step, got result) {
 		t.Helper()
@@ -238,45 +219,16 @@ func runScript(t *testing.T, tg target, lay layout, steps []step) cellReport {
 	for i, s := range steps {
 		line := i + 1
 		collect(s.conn)
-		if !tg.postgres && s.cf != nil {
-			rep.gaps = append(rep.gaps, fmt.Sprintf("T%d %s: %s", s.conn, s.sql, s.why))
-			s = *s.cf
-		}
 		sql := lay.expand(s.sql)
-		upper := strings.ToUpper(strings.TrimSpace(sql))
-		isEnd := upper == "ABORT" || upper == "ROLLBACK"
-		if !tg.postgres && isEnd && owes[s.conn] != 0 {
-			// PostgreSQL already raised 40001 at line owes[s.conn];
-			// Conflux raises it at COMMIT, so commit to observe it.
-			sql, s.code = "commit", "40001"
-			delete(owes, s.conn)
-		}
-		if !tg.postgres && s.code == "40001" && upper != "COMMIT" && !isEnd {
-			rep.timing = append(rep.timing, fmt.Sprintf("T%d %s: 40001 at COMMIT, not at the statement", s.conn, s.sql))
-			owes[s.conn] = line
-			s.code = ""
-		}
 		query := s.rows != nil
 		c := conns[s.conn]
 		if s.blocks {
 			p := &pendingStep{s: s, line: line, done: make(chan result, 1)}
 			go func() { p.done <- run(ctx, c, sql, query) }()
-			wait := 200 * time.Millisecond // long enough to see PostgreSQL wait
-			if !tg.postgres {
-				wait = 10 * time.Second // Conflux must not wait at all; allow a slow machine
-			}
 			select {
 			case got := <-p.done:
-				if tg.postgres {
-					t.Errorf("line %d T%d %q: PostgreSQL should block here, returned %v", line, s.conn, sql, got)
-				} else {
-					rep.timing = append(rep.timing, fmt.Sprintf("T%d %s: does not block (no lock waiting)", s.conn, s.sql))
-				}
-				check(line, s, got)
-			case <-time.After(wait):
-				if !tg.postgres {
-					t.Fatalf("line %d T%d %q: Conflux blocked", line, s.conn, sql)
-				}
+				t.Errorf("line %d T%d %q: should block, returned %v", line, s.conn, sql, got)
+			case <-time.After(blockGrace):
 				pending[s.conn] = p
 			}
 			continue
@@ -286,8 +238,4 @@ func runScript(t *testing.T, tg target, lay layout, steps []step) cellReport {
 	for c := range pending {
 		collect(c)
 	}
-	if len(owes) != 0 {
-		t.Errorf("a deferred 40001 was never observed: %v", owes)
-	}
-	return rep
 }

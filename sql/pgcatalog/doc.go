@@ -31,6 +31,17 @@
 // constants (every privilege check is true, sizes are 0), because an empty
 // answer lets psql print a correct description while an error aborts it.
 //
+// Live state (pg_locks, pg_stat_activity, and Conflux's own
+// conflux_gc_status) is not catalog, so it comes through an optional
+// interface: a generator type-asserts its env to RuntimeEnv, which the SQL
+// layer's env implements; catalog.VirtualEnv stays catalog-only and an env
+// without runtime state shows no rows. Row locks appear as locktype
+// 'tuple' on their table (page and tuple NULL: rows have no physical
+// address) in mode RowShareLock (FOR SHARE) or ExclusiveLock (writes, FOR
+// UPDATE), the modes PostgreSQL shows for those tuple locks; other keys
+// are 'object' locks. Conflux-only views take OIDs from PostgreSQL's
+// development range (8000-9999), which releases never assign.
+//
 // Function OIDs: overloads with a PostgreSQL pg_proc OID keep it; the rest
 // are numbered from 14000 in registry order the first time the frozen
 // registry is read, so pg_proc, regproc and pg_get_function_* agree.

@@ -61,6 +61,8 @@ func generators(procs *procTable) map[string]generator {
 		"pg_indexes":          genIndexes,
 		"pg_stat_activity":    genStatActivity,
 		"pg_stat_user_tables": genStatUserTables,
+		"pg_locks":            genLocks,
+		"conflux_gc_status":   genGCStatus,
 		"pg_proc":             procs.genProc,
 
 		"tables":                          genInfoTables,
@@ -782,20 +784,6 @@ func genIndexes(ctx context.Context, env catalog.VirtualEnv, r *rows) error {
 			set("indexdef", dText(indexDef(sp, rel, false)))
 		}
 	}
-	return nil
-}
-
-func genStatActivity(ctx context.Context, env catalog.VirtualEnv, r *rows) error {
-	set := r.add()
-	db := env.CurrentDatabase()
-	set("datid", dInt(databaseOID(db)))
-	set("datname", dText(db))
-	set("usename", dText(env.CurrentUser()))
-	if app, ok := env.Setting("application_name"); ok {
-		set("application_name", dText(app))
-	}
-	set("state", dText("active"))
-	set("backend_type", dText("client backend"))
 	return nil
 }
 

@@ -86,9 +86,15 @@ type procSource struct {
 func VirtualTables(reg *builtins.Registry) []*catalog.VirtualTable {
 	procs := newProcTable(reg)
 	gens := generators(procs)
-	out := make([]*catalog.VirtualTable, 0, len(pg15Relations))
+	defs := make([]*relDef, 0, len(pg15Relations)+len(confluxRelations))
 	for i := range pg15Relations {
-		def := &pg15Relations[i]
+		defs = append(defs, &pg15Relations[i])
+	}
+	for i := range confluxRelations {
+		defs = append(defs, &confluxRelations[i])
+	}
+	out := make([]*catalog.VirtualTable, 0, len(defs))
+	for _, def := range defs {
 		gen := gens[def.name]
 		out = append(out, &catalog.VirtualTable{
 			ID:       def.id,
