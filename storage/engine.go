@@ -27,6 +27,9 @@ type Options struct {
 	// versions) that serves point reads; 128 MiB when zero, none when
 	// negative.
 	RowCacheSize int64
+	// FS replaces the operating system's file system (tests simulate power
+	// loss with Pebble's crashable in-memory FS). Ignored with InMemory.
+	FS vfs.FS
 }
 
 // Engine is the Pebble-backed MVCC store. It is safe for concurrent use.
@@ -127,9 +130,12 @@ func Open(ctx context.Context, dir string, opts Options) (*Engine, error) {
 		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 		po.Levels[i].IndexBlockSize = 256 << 10
 	}
-	if opts.InMemory {
+	switch {
+	case opts.InMemory:
 		po.FS = vfs.NewMem()
 		dir = ""
+	case opts.FS != nil:
+		po.FS = opts.FS
 	}
 	db, err := pebble.Open(dir, po)
 	if err != nil {
