@@ -30,6 +30,10 @@ type Runtime struct {
 	// RowOnly disables the vectorized (Arrow) pipelines: every operator
 	// runs row at a time (differential tests, benchmarks).
 	RowOnly bool
+	// Bulk makes writes skip the row-lock table (COPY FROM; see
+	// rowstore.Bulk): a concurrent writer of the same key fails one of the
+	// two at COMMIT instead of waiting.
+	Bulk bool
 }
 
 // Result is a running statement: Next yields rows; RowsAffected is the
@@ -86,6 +90,9 @@ func Run(ctx context.Context, p *planner.Plan, rt Runtime) (res *Result, err err
 	rc.rowOnly = rt.RowOnly
 	if rc.kv == nil && rt.Txn != nil {
 		rc.kv = rt.Txn
+	}
+	if rt.Bulk && rc.kv != nil {
+		rc.kv = rowstore.Bulk(rc.kv, nil)
 	}
 	if rc.eval == nil {
 		rc.eval = &builtins.EvalContext{Ctx: ctx}

@@ -2,6 +2,7 @@ package rowstore
 
 import (
 	"context"
+	"github.com/conflux-db/conflux/storage/keys"
 	"strings"
 
 	"github.com/conflux-db/conflux/catalog"
@@ -126,6 +127,10 @@ func ChangePrimaryKey(ctx context.Context, kv KV, table *catalog.Table, pk catal
 	}
 	nd.Primary = pk
 	nt := For(&nd)
+	// Rows move from the row-id keyspace to the new primary index, which is
+	// empty in the snapshot: no row locks, duplicate keys found among our
+	// own writes (see Bulk).
+	kv = Bulk(kv, keys.IndexPrefix(uint32(table.ID), uint32(pk.ID)))
 	sc := old.Scan(ctx, kv, &table.Primary, nil, nil, old.NewDecoder(nil))
 	defer sc.Close()
 	for n := 0; ; n++ {

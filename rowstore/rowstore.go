@@ -36,6 +36,67 @@ type Locker interface {
 
 var _ Locker = (*txn.Txn)(nil)
 
+// unlockedWriter is the part of *txn.Txn that writes without row locks
+// (see txn/bulk.go for when that is safe).
+type unlockedWriter interface {
+	PutUnlocked(key, value []byte) error
+	DeleteUnlocked(key []byte) error
+}
+
+// putFree writes a key no concurrent transaction can write (a fresh row
+// id, a non-unique index entry embedding a locked primary key) without a
+// row lock when the KV supports it.
+func putFree(kv KV, ctx context.Context, key, value []byte) error {
+	if u, ok := kv.(unlockedWriter); ok {
+		return u.PutUnlocked(key, value)
+	}
+	return kv.Put(ctx, key, value)
+}
+
+func deleteFree(kv KV, ctx context.Context, key []byte) error {
+	if u, ok := kv.(unlockedWriter); ok {
+		return u.DeleteUnlocked(key)
+	}
+	return kv.Delete(ctx, key)
+}
+
+// Bulk wraps a transaction for bulk rewrites and loads (COPY FROM, ALTER
+// TABLE ADD PRIMARY KEY, CREATE INDEX backfill, TRUNCATE): every write
+// skips the row-lock table, and uniqueness checks read plain snapshot
+// values, so a concurrent writer of the same key is caught at COMMIT
+// (40001) instead of being waited for. Keys under fresh — a prefix that
+// is empty in the snapshot because its index was just created — are
+// checked against the transaction's own writes only, without a storage
+// seek. Other KVs are returned unchanged.
+func Bulk(kv KV, fresh []byte) KV {
+	if t, ok := kv.(*txn.Txn); ok {
+		return bulkKV{t: t, fresh: fresh}
+	}
+	return kv
+}
+
+type bulkKV struct {
+	t     *txn.Txn
+	fresh []byte
+}
+
+func (b bulkKV) Get(ctx context.Context, key []byte) ([]byte, bool, error) {
+	if b.fresh != nil && bytes.HasPrefix(key, b.fresh) {
+		v, ok := b.t.GetBuffered(key)
+		return v, ok, nil
+	}
+	return b.t.Get(ctx, key)
+}
+
+func (b bulkKV) Scan(ctx context.Context, lower, upper []byte, reverse bool) txn.Iterator {
+	return b.t.Scan(ctx, lower, upper, reverse)
+}
+
+func (b bulkKV) Put(ctx context.Context, key, value []byte) error { return b.t.PutUnlocked(key, value) }
+func (b bulkKV) Delete(ctx context.Context, key []byte) error     { return b.t.DeleteUnlocked(key) }
+func (b bulkKV) PutUnlocked(key, value []byte) error              { return b.t.PutUnlocked(key, value) }
+func (b bulkKV) DeleteUnlocked(key []byte) error                  { return b.t.DeleteUnlocked(key) }
+
 // claim locks key exclusively and reports whether a row (or unique index
 // entry) exists under it. Locking first makes a concurrent uncommitted
 // insert of the same key wait for its transaction to end, as PostgreSQL
@@ -58,11 +119,6 @@ func claim(ctx context.Context, kv KV, key []byte) (val []byte, found, visible b
 			return v, true, vis, err
 		}
 	}
-	v, found, err := kv.Get(ctx, key)
-	return v, found, found, err
-}
-
-func getOnly(ctx context.Context, kv KV, key []byte) ([]byte, bool, bool, error) {
 	v, found, err := kv.Get(ctx, key)
 	return v, found, found, err
 }
@@ -334,16 +390,20 @@ func (t *Table) Insert(ctx context.Context, kv KV, row types.Row) error {
 	if err != nil {
 		return err
 	}
-	claimPK := claim
-	if len(t.pkOrd) == 1 && t.Desc.Columns[t.pkOrd[0]].Hidden {
-		claimPK = getOnly // a generated row id: no concurrent insert can share it
-	}
-	if _, found, vis, err := claimPK(ctx, kv, pk); err != nil {
+	putPK := KV.Put
+	if t.hiddenPK() && row[t.pkOrd[0]] != types.DNull {
+		// A generated row id is unique by construction (NewRowID): no
+		// existence check, and no concurrent insert can share it.
+		putPK = putFree
+	} else if _, found, vis, err := claim(ctx, kv, pk); err != nil {
 		return err
 	} else if found {
 		return t.conflict(kv, &t.Desc.Primary, t.pkOrd, row, pk, vis)
 	}
-	type put struct{ k, v []byte }
+	type put struct {
+		k, v   []byte
+		unique bool
+	}
 	puts := make([]put, 0, len(t.indexes))
 	for i := range t.indexes {
 		ix := &t.indexes[i]
@@ -358,21 +418,30 @@ func (t *Table) Insert(ctx context.Context, kv KV, row types.Row) error {
 				return t.conflict(kv, ix.desc, ix.ord, row, append([]byte(nil), v...), vis)
 			}
 		}
-		puts = append(puts, put{k, pk})
+		puts = append(puts, put{k, pk, unique})
 	}
 	val, err := t.encodeValue(nil, row)
 	if err != nil {
 		return err
 	}
-	if err := kv.Put(ctx, pk, val); err != nil {
+	if err := putPK(kv, ctx, pk, val); err != nil {
 		return err
 	}
 	for _, p := range puts {
-		if err := kv.Put(ctx, p.k, p.v); err != nil {
+		write := putFree // embeds the primary key, locked above (or fresh)
+		if p.unique {
+			write = KV.Put // claimed above: the lock is already held
+		}
+		if err := write(kv, ctx, p.k, p.v); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// hiddenPK reports whether rows are keyed by a generated row id.
+func (t *Table) hiddenPK() bool {
+	return len(t.pkOrd) == 1 && t.Desc.Columns[t.pkOrd[0]].Hidden
 }
 
 // Delete removes a row and its index entries.
@@ -381,16 +450,26 @@ func (t *Table) Delete(ctx context.Context, kv KV, row types.Row) error {
 	if err != nil {
 		return err
 	}
+	// Lock the row first: its non-unique index entries embed its key and
+	// need no lock of their own. Unique entries are locked so that a
+	// concurrent inserter of the same value waits for our outcome.
+	if err := kv.Delete(ctx, pk); err != nil {
+		return err
+	}
 	for i := range t.indexes {
-		k, _, err := t.indexEntry(&t.indexes[i], row, pk)
+		k, unique, err := t.indexEntry(&t.indexes[i], row, pk)
 		if err != nil {
 			return err
 		}
-		if err := kv.Delete(ctx, k); err != nil {
+		del := deleteFree
+		if unique {
+			del = KV.Delete
+		}
+		if err := del(kv, ctx, k); err != nil {
 			return err
 		}
 	}
-	return kv.Delete(ctx, pk)
+	return nil
 }
 
 // Update replaces old with new, maintaining indexes; a changed primary
@@ -433,10 +512,21 @@ func (t *Table) Update(ctx context.Context, kv KV, old, new types.Row) error {
 				return t.conflict(kv, ix.desc, ix.ord, new, append([]byte(nil), v...), vis)
 			}
 		}
-		if err := kv.Delete(ctx, ok); err != nil {
+		_, oldUnique, err := t.indexEntry(ix, old, oldPK)
+		if err != nil {
 			return err
 		}
-		if err := kv.Put(ctx, nk, newPK); err != nil {
+		del, put := deleteFree, putFree
+		if oldUnique {
+			del = KV.Delete
+		}
+		if unique {
+			put = KV.Put // claimed above
+		}
+		if err := del(kv, ctx, ok); err != nil {
+			return err
+		}
+		if err := put(kv, ctx, nk, newPK); err != nil {
 			return err
 		}
 	}
@@ -508,6 +598,9 @@ func (s *Scanner) Close() { s.it.Close() }
 // every existing row (CREATE INDEX on a populated table). Unique
 // violations are reported like PostgreSQL's "could not create unique index".
 func Backfill(ctx context.Context, kv KV, table *catalog.Table, ix *catalog.Index) error {
+	// The new index's keyspace is empty in the snapshot: uniqueness is
+	// checked against our own writes, and DDL serialises on the descriptor.
+	kv = Bulk(kv, keys.IndexPrefix(uint32(table.ID), uint32(ix.ID)))
 	t := For(table)
 	var target *index
 	for i := range t.indexes {
@@ -567,6 +660,7 @@ func Truncate(ctx context.Context, kv KV, table *catalog.Table) error {
 // DeleteSpan deletes every key with the given prefix (a table, or one
 // index after DROP INDEX).
 func DeleteSpan(ctx context.Context, kv KV, prefix []byte) error {
+	kv = Bulk(kv, nil) // TRUNCATE/DROP: the statement's descriptor lock serialises DDL
 	it := kv.Scan(ctx, prefix, keys.PrefixEnd(prefix), false)
 	var ks [][]byte
 	for it.Next() {

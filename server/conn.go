@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -32,6 +33,9 @@ type conn struct {
 	ctx  context.Context // cancelled on server shutdown
 	sess BackendSession
 	user string
+	// tls is the connection's TLS state once upgraded (nil in plain text);
+	// nc stays the raw socket, used for deadlines.
+	tls *tls.ConnectionState
 
 	pid    uint32
 	secret []byte

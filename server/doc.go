@@ -46,7 +46,32 @@
 //   - Output is buffered and flushed at ReadyForQuery, Flush, and every
 //     flushThreshold bytes so a large result never sits entirely in memory.
 //
+//   - TLS is negotiated before the StartupMessage: SSLRequest gets 'S' and
+//     a crypto/tls handshake when Config.TLS is set ('N' otherwise), and a
+//     first byte of 0x16 is PostgreSQL 17's direct TLS (sslnegotiation=
+//     direct), accepted only with the "postgresql" ALPN name, as PostgreSQL
+//     insists. GSSENCRequest is always declined. Plain-text bytes pipelined
+//     behind an SSLRequest are refused (08P01) rather than dropped or
+//     trusted (CVE-2021-23214). The raw socket stays in conn.nc for
+//     deadlines (tls.Conn delegates them); the codec reads the TLS stream.
+//     The floor is TLS 1.2; Go's default suites are all AEAD with forward
+//     secrecy, so there is no cipher list to get wrong.
+//
+//   - Who may connect and how they authenticate is decided once the
+//     StartupMessage names the user and database: with Config.HBA the
+//     first matching pg_hba.conf-style rule (server/hba) picks trust,
+//     scram-sha-256, password (cleartext, checked against the SCRAM
+//     verifier) or reject; without it Config.Auth applies to everyone.
+//     Refusals use PostgreSQL's FATAL 28000 wording ("no pg_hba.conf
+//     entry for host ..., SSL encryption|no encryption"), which clients
+//     and operators already recognise. TLSRequired refuses plain TCP the
+//     same way, before any rule.
+//
+//   - Passwords and SCRAM messages are never logged: logs name the user,
+//     database, address and outcome only (a test captures debug logs of a
+//     full login and CREATE/ALTER ROLE ... PASSWORD run and checks).
+//
 // SCRAM-SHA-256 lives in the scram subpackage so the SQL layer can build
 // stored verifiers for CREATE ROLE ... PASSWORD without importing this
-// package.
+// package. Test certificates come from the tlstest subpackage.
 package server

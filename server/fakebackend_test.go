@@ -29,6 +29,7 @@ type fakeBackend struct {
 
 	mu     sync.Mutex
 	copied []string // data received by COPY IN statements
+	ssl    []string // what SetSSL was told, one entry per session
 	closed int      // sessions closed
 }
 
@@ -52,6 +53,19 @@ func (b *fakeBackend) NewSession(ctx context.Context, p sql.SessionParams) (Back
 		s.settings["application_name"] = an
 	}
 	return s, nil
+}
+
+// SetSSL records the TLS state the server reports for a session.
+func (s *fakeSession) SetSSL(serverOn bool, version, cipher string) {
+	s.b.mu.Lock()
+	defer s.b.mu.Unlock()
+	s.b.ssl = append(s.b.ssl, fmt.Sprintf("server=%v version=%s cipher=%v", serverOn, version, cipher != ""))
+}
+
+func (b *fakeBackend) sslReports() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.ssl...)
 }
 
 func (b *fakeBackend) copiedData() []string {

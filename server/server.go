@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/conflux-db/conflux/server/hba"
 	"github.com/conflux-db/conflux/server/scram"
 )
 
@@ -33,6 +35,18 @@ type Config struct {
 	StartupTimeout time.Duration
 	// ServerVersion is reported as server_version. Empty means "16.4".
 	ServerVersion string
+	// TLS, when set, is offered to clients: SSLRequest is answered 'S'
+	// and PostgreSQL 17's direct TLS is accepted. The server raises
+	// MinVersion to TLS 1.2 and adds the "postgresql" ALPN name.
+	TLS *tls.Config
+	// TLSRequired refuses TCP connections without TLS (FATAL 28000,
+	// worded like PostgreSQL's missing pg_hba.conf entry), before HBA
+	// rules are consulted. It needs TLS.
+	TLSRequired bool
+	// HBA, when set, picks the authentication method per connection from
+	// pg_hba.conf-style rules (first match wins, no match is refused);
+	// Auth is then ignored.
+	HBA *hba.Rules
 }
 
 // DefaultMaxMessageSize is the default limit on one message body.
@@ -70,6 +84,18 @@ func New(backend Backend, cfg Config) (*Server, error) {
 	case AuthTrust, AuthSCRAM:
 	default:
 		return nil, fmt.Errorf("server: unknown auth method %q (want trust or scram)", cfg.Auth)
+	}
+	if cfg.TLSRequired && cfg.TLS == nil {
+		return nil, errors.New("server: TLS is required but no certificate is configured")
+	}
+	if cfg.HBA != nil && cfg.TLS == nil {
+		if line, ok := cfg.HBA.HasSSLRules(); ok {
+			return nil, fmt.Errorf("server: %s line %d: hostssl record cannot match because TLS is not configured (give a certificate and key)",
+				cfg.HBA.File(), line)
+		}
+	}
+	if cfg.TLS != nil {
+		cfg.TLS = serverTLSConfig(cfg.TLS)
 	}
 	if cfg.MaxMessageSize <= 0 {
 		cfg.MaxMessageSize = DefaultMaxMessageSize
@@ -118,7 +144,11 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 // 57P01 and waits for all connections to end. It closes ln. It returns
 // nil after a shutdown caused by ctx.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	s.log.Info("listening", "addr", ln.Addr().String(), "auth", s.cfg.Auth)
+	auth := s.cfg.Auth
+	if s.cfg.HBA != nil {
+		auth = "hba:" + s.cfg.HBA.File()
+	}
+	s.log.Info("listening", "addr", ln.Addr().String(), "auth", auth, "tls", s.cfg.TLS != nil, "tls_required", s.cfg.TLSRequired)
 	stop := context.AfterFunc(ctx, func() {
 		_ = ln.Close()
 		s.wakeAll()

@@ -1,13 +1,26 @@
 // Command conflux runs the Conflux database server.
 //
 //	conflux serve [--listen 127.0.0.1:5433] [--data-dir ./conflux-data] [--auth trust|scram] [--log-level info] [--pprof 127.0.0.1:6060]
+//	              [--tls-cert server.crt --tls-key server.key [--tls-required]] [--hba-file hba.conf]
 //	conflux version
 //
 // The default port is 5433, not PostgreSQL's 5432, so that a real
 // PostgreSQL can run beside Conflux on the same machine (differential
 // tests and benchmarks do exactly that). Every flag can also be given as
 // an environment variable (CONFLUX_LISTEN, CONFLUX_DATA_DIR, CONFLUX_AUTH,
-// CONFLUX_LOG_LEVEL, CONFLUX_PPROF); a flag on the command line wins.
+// CONFLUX_LOG_LEVEL, CONFLUX_PPROF, CONFLUX_TLS_CERT, CONFLUX_TLS_KEY,
+// CONFLUX_TLS_REQUIRED, CONFLUX_HBA_FILE); a flag on the command line wins.
+//
+// --tls-cert and --tls-key (PEM; both or neither) turn TLS on: clients
+// asking for it (sslmode=require, verify-full, ...) get it, TLS 1.2 or
+// newer. --tls-required refuses connections without TLS. --hba-file names
+// rules in PostgreSQL's pg_hba.conf format (a subset: local, host,
+// hostssl and hostnossl lines; methods trust, scram-sha-256, md5,
+// password, reject; see package server/hba) that replace --auth: the
+// first rule matching the connection type, database, user and client
+// address decides, and no match refuses the connection. The key pair and
+// the rules are read at startup; an unreadable key pair or a bad line
+// stops the server with an error naming the file and line.
 //
 // --pprof (off by default) serves net/http/pprof on a separate listener
 // for profiling a running server; it has no authentication, so bind it to

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,11 +14,13 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/conflux-db/conflux/server"
+	"github.com/conflux-db/conflux/server/hba"
 	"github.com/conflux-db/conflux/sql"
 )
 
@@ -65,6 +68,8 @@ func versionString() string {
 type serveFlags struct {
 	listen, dataDir, auth, logLevel string
 	pprofAddr                       string
+	tlsCert, tlsKey, hbaFile        string
+	tlsRequired                     bool
 }
 
 func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string) (*serveFlags, *slog.Logger, error) {
@@ -85,8 +90,30 @@ func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string
 	fs.StringVar(&f.pprofAddr, "pprof", env("CONFLUX_PPROF", ""),
 		"serve net/http/pprof profiles on this address (e.g. 127.0.0.1:6060); off when empty.\n"+
 			"Unauthenticated: bind it to loopback only")
+	fs.StringVar(&f.tlsCert, "tls-cert", env("CONFLUX_TLS_CERT", ""),
+		"PEM certificate chain for TLS (with --tls-key); clients may then use sslmode=require/verify-full")
+	fs.StringVar(&f.tlsKey, "tls-key", env("CONFLUX_TLS_KEY", ""), "PEM private key for --tls-cert")
+	tlsRequired := false
+	if v := getenv("CONFLUX_TLS_REQUIRED"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, nil, fmt.Errorf("CONFLUX_TLS_REQUIRED: %q is not a boolean", v)
+		}
+		tlsRequired = b
+	}
+	fs.BoolVar(&f.tlsRequired, "tls-required", tlsRequired,
+		"refuse connections that do not use TLS (needs --tls-cert)")
+	fs.StringVar(&f.hbaFile, "hba-file", env("CONFLUX_HBA_FILE", ""),
+		"pg_hba.conf-style rules choosing, per user, database and client address, how to authenticate\n"+
+			"(trust, scram-sha-256, md5, password, reject); replaces --auth")
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
+	}
+	if (f.tlsCert == "") != (f.tlsKey == "") {
+		return nil, nil, errors.New("--tls-cert and --tls-key must be given together")
+	}
+	if f.tlsRequired && f.tlsCert == "" {
+		return nil, nil, errors.New("--tls-required needs --tls-cert and --tls-key")
 	}
 	if fs.NArg() > 0 {
 		return nil, nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -110,6 +137,11 @@ func serve(args []string, stderr io.Writer, getenv func(string) string) int {
 		}
 		return 2
 	}
+	tlsCfg, rules, err := loadSecurity(f)
+	if err != nil {
+		fmt.Fprintf(stderr, "conflux serve: %v\n", err)
+		return 2
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := os.MkdirAll(f.dataDir, 0o700); err != nil {
@@ -130,7 +162,10 @@ func serve(args []string, stderr io.Writer, getenv func(string) string) int {
 		log.Error("cannot open database", "dir", f.dataDir, "error", err)
 		return 1
 	}
-	srv, err := server.New(server.FromEngine(eng), server.Config{ListenAddr: f.listen, Auth: f.auth, Logger: log})
+	srv, err := server.New(server.FromEngine(eng), server.Config{
+		ListenAddr: f.listen, Auth: f.auth, Logger: log,
+		TLS: tlsCfg, TLSRequired: f.tlsRequired, HBA: rules,
+	})
 	if err == nil {
 		err = srv.ListenAndServe(ctx)
 	}
@@ -145,6 +180,29 @@ func serve(args []string, stderr io.Writer, getenv func(string) string) int {
 	}
 	log.Info("conflux stopped")
 	return code
+}
+
+// loadSecurity reads the TLS key pair and the HBA file, so that a bad
+// file stops the server before it opens the database or listens.
+func loadSecurity(f *serveFlags) (*tls.Config, *hba.Rules, error) {
+	var cfg *tls.Config
+	if f.tlsCert != "" {
+		var err error
+		if cfg, err = server.LoadTLSConfig(f.tlsCert, f.tlsKey); err != nil {
+			return nil, nil, err
+		}
+	}
+	if f.hbaFile == "" {
+		return cfg, nil, nil
+	}
+	rules, err := hba.ParseFile(f.hbaFile)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--hba-file: %w", err)
+	}
+	if line, ok := rules.HasSSLRules(); ok && cfg == nil {
+		return nil, nil, fmt.Errorf("--hba-file: %s line %d: hostssl record cannot match because TLS is not configured (give --tls-cert and --tls-key)", f.hbaFile, line)
+	}
+	return cfg, rules, nil
 }
 
 // servePprof serves the runtime profiles on their own listener, apart

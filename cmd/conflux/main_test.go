@@ -5,6 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -77,5 +79,51 @@ func TestPprofFlag(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("pprof endpoint: %s", resp.Status)
+	}
+}
+
+func TestSecurityFlags(t *testing.T) {
+	noEnv := func(string) string { return "" }
+	dir := t.TempDir()
+	badHBA := filepath.Join(dir, "bad.conf")
+	sslHBA := filepath.Join(dir, "ssl.conf")
+	if err := os.WriteFile(badHBA, []byte("host all all all trust\nhost all all 10.0.0.0/8 kerberos\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(sslHBA, []byte("# remote users over TLS only\nhostssl all all all scram-sha-256\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	for _, tc := range []struct {
+		args []string
+		code int
+		err  string
+	}{
+		{[]string{"--tls-cert", "a.pem"}, 2, "--tls-cert and --tls-key must be given together"},
+		{[]string{"--tls-key", "a.key"}, 2, "--tls-cert and --tls-key must be given together"},
+		{[]string{"--tls-required"}, 2, "--tls-required needs --tls-cert and --tls-key"},
+		{[]string{"--tls-cert", filepath.Join(dir, "missing.pem"), "--tls-key", filepath.Join(dir, "missing.key")}, 2, "loading TLS certificate"},
+		{[]string{"--hba-file", filepath.Join(dir, "nope.conf")}, 2, "--hba-file"},
+		{[]string{"--hba-file", badHBA}, 2, `bad.conf line 2: invalid authentication method "kerberos"`},
+		{[]string{"--hba-file", sslHBA}, 2, "ssl.conf line 2: hostssl record cannot match because TLS is not configured"},
+	} {
+		var errb bytes.Buffer
+		code := run(append([]string{"serve", "--data-dir", data}, tc.args...), io.Discard, &errb, noEnv)
+		if code != tc.code || !strings.Contains(errb.String(), tc.err) {
+			t.Errorf("%v: code %d, stderr %q; want code %d and %q", tc.args, code, errb.String(), tc.code, tc.err)
+		}
+	}
+
+	env := map[string]string{"CONFLUX_TLS_CERT": "c.pem", "CONFLUX_TLS_KEY": "k.pem", "CONFLUX_TLS_REQUIRED": "true", "CONFLUX_HBA_FILE": "h.conf"}
+	f, _, err := parseServeFlags(nil, io.Discard, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.tlsCert != "c.pem" || f.tlsKey != "k.pem" || !f.tlsRequired || f.hbaFile != "h.conf" {
+		t.Fatalf("env: %+v", f)
+	}
+	env["CONFLUX_TLS_REQUIRED"] = "maybe"
+	if _, _, err := parseServeFlags(nil, io.Discard, func(k string) string { return env[k] }); err == nil {
+		t.Fatal("CONFLUX_TLS_REQUIRED=maybe accepted")
 	}
 }

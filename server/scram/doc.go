@@ -8,7 +8,9 @@
 //
 // Only the verifier is ever stored: a stolen catalog does not reveal the
 // password, and the exchange proves knowledge of the password without
-// sending it. Channel binding (SCRAM-SHA-256-PLUS) needs TLS and is not
+// sending it. The pg_hba "password" method (cleartext over, normally,
+// TLS) is checked against the same verifier (Verifier.CheckPassword), so
+// one stored secret serves both. Channel binding (SCRAM-SHA-256-PLUS) needs TLS and is not
 // offered. Passwords are not SASLprep-normalised; for ASCII passwords
 // this is identical to PostgreSQL, and PostgreSQL itself falls back to
 // the raw bytes whenever normalisation fails.

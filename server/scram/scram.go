@@ -234,3 +234,17 @@ func printable(s string) bool {
 	}
 	return true
 }
+
+// CheckPassword reports whether password matches the verifier. It serves
+// the cleartext "password" method (the client sends the password itself,
+// normally inside TLS); the comparison is constant-time.
+func (v *Verifier) CheckPassword(password string) bool {
+	salted, err := pbkdf2.Key(sha256.New, password, v.Salt, v.Iterations, sha256.Size)
+	if err != nil {
+		return false
+	}
+	storedKey := sha256.Sum256(hmacSHA256(salted, []byte("Client Key")))
+	serverKey := hmacSHA256(salted, []byte("Server Key"))
+	return subtle.ConstantTimeCompare(storedKey[:], v.StoredKey) == 1 &&
+		subtle.ConstantTimeCompare(serverKey, v.ServerKey) == 1
+}

@@ -130,3 +130,19 @@ func FuzzConversation(f *testing.F) {
 		}
 	})
 }
+
+func TestCheckPassword(t *testing.T) {
+	s, err := NewVerifier("pencil")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := ParseVerifier(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for pw, want := range map[string]bool{"pencil": true, "Pencil": false, "": false, "pencil ": false} {
+		if got := v.CheckPassword(pw); got != want {
+			t.Errorf("CheckPassword(%q) = %v, want %v", pw, got, want)
+		}
+	}
+}
