@@ -32,6 +32,8 @@ type Schema struct {
 	ID    ID     `json:"id"`
 	Name  string `json:"name"`
 	Owner string `json:"owner"`
+	// ACL is nil until the first GRANT/REVOKE (default: owner has USAGE, CREATE).
+	ACL *ACL `json:"acl,omitempty"`
 }
 
 // Column is one column of a table or view.
@@ -90,6 +92,10 @@ type Table struct {
 	Comment string `json:"comment,omitempty"`
 	// Checks are the CHECK constraints, enforced on INSERT and UPDATE.
 	Checks []Check `json:"checks,omitempty"`
+	// ACL is nil until the first GRANT/REVOKE (default: the owner has all).
+	// Owner above is the creating role; empty in descriptors written before
+	// owners were tracked, meaning the bootstrap superuser (OwnerName).
+	ACL *ACL `json:"acl,omitempty"`
 }
 
 // Check is a CHECK constraint. Expr is SQL text over the table's column
@@ -110,6 +116,10 @@ type Sequence struct {
 	Min       int64  `json:"min"`
 	Max       int64  `json:"max"`
 	OwnedBy   ID     `json:"owned_by,omitempty"` // table that owns it (serial)
+	// Owner is the creating role (empty: the bootstrap superuser).
+	Owner string `json:"owner,omitempty"`
+	// ACL is nil until the first GRANT/REVOKE (default: owner has rwU).
+	ACL *ACL `json:"acl,omitempty"`
 }
 
 // Role is a login or group role (pg_roles / pg_authid).
@@ -121,6 +131,9 @@ type Role struct {
 	// SCRAMVerifier is the stored SCRAM-SHA-256 secret
 	// ("SCRAM-SHA-256$<iter>:<salt>$<StoredKey>:<ServerKey>"), never the password.
 	SCRAMVerifier string `json:"scram,omitempty"`
+	// MemberOf lists the roles granted to this one (GRANT parent TO this);
+	// their privileges are inherited, as with PostgreSQL's default INHERIT.
+	MemberOf []string `json:"member_of,omitempty"`
 }
 
 // VisibleColumns returns the columns SELECT * shows, in order.

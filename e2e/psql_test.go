@@ -21,6 +21,7 @@ import (
 // legitimately differ:
 //
 //   - \timing prints the elapsed time, which varies run to run.
+//   - \watch titles each run with the current time.
 //
 // Other legitimate differences are removed on the PostgreSQL side when
 // the expected outputs are generated (E2E_UPDATE=1), so the .out files
@@ -34,6 +35,7 @@ var psqlNormalizations = []struct {
 	repl string
 }{
 	{regexp.MustCompile(`(?m)^Time: [0-9.]+ ms.*$`), "Time: <elapsed>"},
+	{regexp.MustCompile(`(?m)^\w{3} \w{3} [ 0-9]\d \d\d:\d\d:\d\d \d{4} \(every ([0-9.]+)s\)$`), "<now> (every ${1}s)"},
 }
 
 func normalizePsql(s string) string {

@@ -27,6 +27,10 @@ type binder struct {
 	// statement (see LogicalWithDML).
 	dmlCTEs []DMLCTE
 	reg     *builtins.Registry
+	// privs are the privileges the statement needs (Plan.Privileges);
+	// asRole is whose privileges apply while binding a view's body.
+	privs  []RequiredPrivilege
+	asRole string
 }
 
 func newBinder(ctx context.Context, env Env) *binder {

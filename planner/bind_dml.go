@@ -159,6 +159,13 @@ func (b *binder) bindInsert(st *pg_query.InsertStmt) (Logical, []string, error) 
 	if err != nil {
 		return nil, nil, err
 	}
+	b.require(t, catalog.PrivInsert)
+	if len(st.ReturningList) > 0 || (st.OnConflictClause != nil && st.OnConflictClause.Infer != nil && len(st.OnConflictClause.Infer.IndexElems) > 0) {
+		b.require(t, catalog.PrivSelect) // RETURNING and the conflict target read columns
+	}
+	if oc := st.OnConflictClause; oc != nil && oc.Action == pg_query.OnConflictAction_ONCONFLICT_UPDATE {
+		b.require(t, catalog.PrivUpdate)
+	}
 	// identityOverride reports whether a value given for column c is
 	// replaced by the column default (OVERRIDING USER VALUE), and rejects
 	// values for GENERATED ALWAYS columns unless OVERRIDING SYSTEM VALUE.
@@ -462,6 +469,10 @@ func (b *binder) bindUpdate(st *pg_query.UpdateStmt) (Logical, []string, error) 
 	if err != nil {
 		return nil, nil, err
 	}
+	b.require(t, catalog.PrivUpdate)
+	if readsColumns(append(append([]*pg_query.Node{st.WhereClause}, st.TargetList...), st.ReturningList...)...) {
+		b.require(t, catalog.PrivSelect)
+	}
 	var input Logical = &LogicalScan{Table: t, cols: tableCols(t)}
 	sc.cols = tableScope(t, alias, 0)
 	n := len(t.Columns)
@@ -513,6 +524,10 @@ func (b *binder) bindDelete(st *pg_query.DeleteStmt) (Logical, []string, error) 
 	t, alias, err := b.targetTable(st.Relation, "delete from")
 	if err != nil {
 		return nil, nil, err
+	}
+	b.require(t, catalog.PrivDelete)
+	if readsColumns(append([]*pg_query.Node{st.WhereClause}, st.ReturningList...)...) {
+		b.require(t, catalog.PrivSelect)
 	}
 	var input Logical = &LogicalScan{Table: t, cols: tableCols(t)}
 	sc.cols = tableScope(t, alias, 0)

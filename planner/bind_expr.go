@@ -233,7 +233,13 @@ func (b *binder) bindExpr(n *pg_query.Node, sc *scope) (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &TupleExpr{Elems: args, Typ: types.Record}, nil
+		// PostgreSQL names an anonymous row's columns f1, f2, ...
+		fields := make([]*types.T, len(args))
+		labels := make([]string, len(args))
+		for i, a := range args {
+			fields[i], labels[i] = a.Type(), "f"+itoa(i+1)
+		}
+		return &TupleExpr{Elems: args, Typ: types.RecordOf(fields, labels)}, nil
 	case *pg_query.Node_SqlvalueFunction:
 		return b.bindSQLValueFunc(x.SqlvalueFunction, sc)
 	case *pg_query.Node_CollateClause:
@@ -788,9 +794,18 @@ func (b *binder) bindIndirection(ind *pg_query.A_Indirection, sc *scope) (Expr, 
 		return nil, err
 	}
 	for _, in := range ind.Indirection {
+		if in.GetAStar() != nil {
+			return nil, pgerr.Unsupported("(expression).* outside a select list")
+		}
+		if f := strVal(in); f != "" {
+			if e, err = selectField(e, f); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		idx := in.GetAIndices()
 		if idx == nil {
-			return nil, pgerr.Unsupported("field selection")
+			return nil, pgerr.Unsupported("this indirection")
 		}
 		t := e.Type()
 		if t.Family != types.ArrayFamily {
@@ -835,6 +850,13 @@ func (b *binder) bindIndirection(ind *pg_query.A_Indirection, sc *scope) (Expr, 
 		}
 		if i.Type().Family != types.IntFamily {
 			return nil, pgerr.New(pgerr.DatatypeMismatch, "array subscript must have type integer")
+		}
+		if t.IsVector() {
+			// int2vector/oidvector count from 0 (indkey[0] is the first
+			// key); their datums use the default lower bound 1.
+			if i, err = b.shiftSubscript(i); err != nil {
+				return nil, err
+			}
 		}
 		e = &SubscriptExpr{Arr: e, Idx: i, Typ: t.Elem}
 	}

@@ -271,6 +271,7 @@ func (b *binder) bindRangeVar(rv *pg_query.RangeVar, sc *scope) (Logical, []scop
 		}
 		return &LogicalVirtualScan{VT: vt, cols: cols}, out, nil
 	}
+	b.require(t, catalog.PrivSelect)
 	if t.Kind == catalog.KindView {
 		return b.bindView(t, alias, colAliases, sc)
 	}
@@ -302,7 +303,10 @@ func (b *binder) bindView(t *catalog.Table, alias string, colAliases []string, s
 		return nil, nil, pgerr.New(pgerr.InvalidObjectDefinition, "view \"%s\" has an invalid definition", t.Name)
 	}
 	b.viewDepth++
-	defer func() { b.viewDepth-- }()
+	// The view's relations are read with its owner's privileges.
+	prevRole := b.asRole
+	b.asRole = catalog.OwnerName(b.cat, t.Owner)
+	defer func() { b.viewDepth--; b.asRole = prevRole }()
 	r, err := b.bindSelect(res.Stmts[0].Stmt.GetSelectStmt(), nil)
 	if err != nil {
 		return nil, nil, err
@@ -511,7 +515,7 @@ func (b *binder) bindRangeFunction(rf *pg_query.RangeFunction, sc *scope, left [
 	name := strVal(fc.Funcname[len(fc.Funcname)-1])
 	var srf *SRFCall
 	var colTypes []*types.T
-	if p, ok := e.(*phExpr); ok && p.kind == phSRF && len(coll.srfs) == 1 {
+	if srfPlaceholder(e) && len(coll.srfs) == 1 {
 		srf = coll.srfs[0]
 		colTypes = srfColTypes(srf)
 	} else {

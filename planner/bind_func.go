@@ -13,7 +13,9 @@ import (
 func (b *binder) bindFuncCall(fc *pg_query.FuncCall, sc *scope) (Expr, error) {
 	names := nameList(fc.Funcname)
 	name := names[len(names)-1]
-	if len(names) > 1 && names[0] != "pg_catalog" && names[0] != "public" {
+	// Builtins live in one flat registry; information_schema's helpers
+	// (_pg_expandarray, _pg_char_max_length) are reached through it too.
+	if len(names) > 1 && names[0] != "pg_catalog" && names[0] != "public" && names[0] != "information_schema" {
 		return nil, pgerr.New(pgerr.UndefinedFunction, "function %s does not exist", joinNames(names))
 	}
 	if fc.AggWithinGroup {
@@ -150,11 +152,15 @@ func (b *binder) bindFuncCall(fc *pg_query.FuncCall, sc *scope) (Expr, error) {
 			s.NumCols = len(ov.GenCols)
 		}
 		coll.srfs = append(coll.srfs, s)
+		idx := len(coll.srfs) - 1
+		if len(ov.GenCols) > 1 {
+			return srfRecord(ov, idx), nil
+		}
 		t := ret
 		if len(ov.GenCols) > 0 {
 			t = ov.GenCols[0].Type
 		}
-		return &phExpr{kind: phSRF, idx: len(coll.srfs) - 1, typ: t}, nil
+		return &phExpr{kind: phSRF, idx: idx, typ: t}, nil
 	}
 	return &CallExpr{Name: name, Overload: ov, Args: args, Typ: ret}, nil
 }

@@ -73,6 +73,14 @@ func (b *binder) bindSimpleSelect(st *pg_query.SelectStmt, sc *scope) (*selectRe
 			targets = append(targets, ts...)
 			continue
 		}
+		if ind := rt.Val.GetAIndirection(); ind != nil && isFieldStar(ind) {
+			ts, err := b.expandFieldStar(ind, sc)
+			if err != nil {
+				return nil, err
+			}
+			targets = append(targets, ts...)
+			continue
+		}
 		e, err := b.bindExpr(rt.Val, sc)
 		if err != nil {
 			return nil, err
@@ -334,7 +342,11 @@ func (b *binder) bindSimpleSelect(st *pg_query.SelectStmt, sc *scope) (*selectRe
 		for i, s := range coll.srfs {
 			offsets[i] = len(ps.cols) - base
 			for c := 0; c < s.NumCols; c++ {
-				ps.cols = append(ps.cols, ColMeta{Name: s.Name})
+				m := ColMeta{Name: s.Name}
+				if s.Overload != nil && c < len(s.Overload.GenCols) && s.NumCols > 1 {
+					m.Typ = s.Overload.GenCols[c].Type
+				}
+				ps.cols = append(ps.cols, m)
 			}
 		}
 		for i := range targets {

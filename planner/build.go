@@ -31,6 +31,9 @@ type Plan struct {
 	Tag string
 	// Explain/Analyze mark EXPLAIN [ANALYZE] of Root.
 	Explain, Analyze bool
+	// Privileges lists what the statement needs on each relation it
+	// touches; the caller checks them before every execution.
+	Privileges []RequiredPrivilege
 }
 
 // CommandTag formats the tag for a statement that affected rows rows.
@@ -115,6 +118,7 @@ func Build(ctx context.Context, stmt *pg_query.Node, env Env) (p *Plan, err erro
 		return nil, err
 	}
 	plan.Root = root
+	plan.Privileges = b.privs
 	for i := range b.params {
 		if b.params[i] == nil || b.params[i].Family == types.UnknownFamily {
 			b.params[i] = types.Text

@@ -328,5 +328,8 @@ func (b *binder) bindLocking(st *pg_query.SelectStmt, clauses []lockClause, from
 			}
 		}
 	}
+	for _, t := range targets {
+		b.require(t.Table, catalog.PrivUpdate) // PostgreSQL: row locks need UPDATE
+	}
 	return targets, offs, nil
 }

@@ -271,6 +271,9 @@ func (e *OuterRef) String() string {
 }
 func (e *Param) String() string { return fmt.Sprintf("$%d", e.Idx+1) }
 func (e *CallExpr) String() string {
+	if len(e.Args) == 1 && strings.HasPrefix(e.Name, fieldSelectPrefix) {
+		return "(" + e.Args[0].String() + ")" + e.Name
+	}
 	if len(e.Args) == 2 && isOperatorName(e.Name) {
 		return "(" + e.Args[0].String() + " " + e.Name + " " + e.Args[1].String() + ")"
 	}

@@ -24,14 +24,51 @@ import (
 const copyBatch = 256
 
 type copyOptions struct {
-	binary    bool
-	csv       bool
-	delim     byte
-	null      string
-	header    bool
-	quote     byte
-	escape    byte
-	forceNull bool
+	binary bool
+	csv    bool
+	delim  byte
+	null   string
+	header bool
+	quote  byte
+	escape byte
+	// forceQuote names the columns FORCE_QUOTE quotes even when not
+	// needed; forceQuoteAll is FORCE QUOTE *.
+	forceQuote    []string
+	forceQuoteAll bool
+	// forceNotNull and forceNull name the COPY FROM columns whose
+	// unquoted null string is a value, and whose quoted one is NULL;
+	// notNullAt and nullAt are the same by field position.
+	forceNotNull, forceNull []string
+	notNullAt, nullAt       []bool
+}
+
+// defElemString renders a COPY option's argument. The legacy syntax
+// (WITH CSV HEADER) gives Boolean and Integer nodes where the
+// parenthesized one gives strings, so every node kind is read.
+func defElemString(n *pg_query.Node) string {
+	if n == nil {
+		return ""
+	}
+	switch {
+	case n.GetBoolean() != nil:
+		return boolSetting(n.GetBoolean().Boolval)
+	case n.GetInteger() != nil:
+		return fmt.Sprint(n.GetInteger().Ival)
+	case n.GetFloat() != nil:
+		return n.GetFloat().Fval
+	}
+	return constString(n)
+}
+
+// defElemNames reads a column-list option argument (FORCE_QUOTE (a, b)).
+func defElemNames(n *pg_query.Node) []string {
+	var out []string
+	if l := n.GetList(); l != nil {
+		for _, it := range l.Items {
+			out = append(out, constString(it))
+		}
+	}
+	return out
 }
 
 func parseCopyOptions(st *pg_query.CopyStmt) (copyOptions, error) {
@@ -42,7 +79,7 @@ func parseCopyOptions(st *pg_query.CopyStmt) (copyOptions, error) {
 		if de == nil {
 			continue
 		}
-		v := constString(de.Arg)
+		v := defElemString(de.Arg)
 		switch de.Defname {
 		case "format":
 			switch strings.ToLower(v) {
@@ -84,7 +121,17 @@ func parseCopyOptions(st *pg_query.CopyStmt) (copyOptions, error) {
 			if _, err := checkEncoding(v); err != nil {
 				return o, err
 			}
-		case "freeze", "force_quote", "force_not_null", "force_null":
+		case "force_quote":
+			if de.Arg.GetAStar() != nil {
+				o.forceQuoteAll = true
+			} else {
+				o.forceQuote = append(o.forceQuote, defElemNames(de.Arg)...)
+			}
+		case "force_not_null":
+			o.forceNotNull = append(o.forceNotNull, defElemNames(de.Arg)...)
+		case "force_null":
+			o.forceNull = append(o.forceNull, defElemNames(de.Arg)...)
+		case "freeze":
 		default:
 			return o, pgerr.New(pgerr.SyntaxError, "option \"%s\" not recognized", de.Defname)
 		}
@@ -116,6 +163,35 @@ func (s *Session) prepareCopy(st *pg_query.CopyStmt) (StatementKind, error) {
 	}
 	if o, _ := parseCopyOptions(st); o.binary && (o.csv || o.header) {
 		return 0, pgerr.New(pgerr.SyntaxError, "cannot specify HEADER or CSV in BINARY mode")
+	}
+	if o, _ := parseCopyOptions(st); !o.csv && (o.forceQuoteAll || len(o.forceQuote) > 0) {
+		return 0, pgerr.New(pgerr.FeatureNotSupported, "COPY force quote available only in CSV mode")
+	} else if st.IsFrom && (o.forceQuoteAll || len(o.forceQuote) > 0) {
+		return 0, pgerr.New(pgerr.FeatureNotSupported, "COPY force quote only available using COPY TO")
+	}
+	if o, _ := parseCopyOptions(st); len(o.forceNotNull) > 0 && (!o.csv || !st.IsFrom) {
+		if !o.csv {
+			return 0, pgerr.New(pgerr.FeatureNotSupported, "COPY force not null available only in CSV mode")
+		}
+		return 0, pgerr.New(pgerr.FeatureNotSupported, "COPY force not null only available using COPY FROM")
+	} else if len(o.forceNull) > 0 && (!o.csv || !st.IsFrom) {
+		if !o.csv {
+			return 0, pgerr.New(pgerr.FeatureNotSupported, "COPY force null available only in CSV mode")
+		}
+		return 0, pgerr.New(pgerr.FeatureNotSupported, "COPY force null only available using COPY FROM")
+	}
+	if o, _ := parseCopyOptions(st); st.IsFrom && len(o.forceNotNull)+len(o.forceNull) > 0 {
+		// Check the column names before the client starts sending data.
+		t, cols, err := s.copyTarget(st)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := columnFlags(t, cols, o.forceNotNull, "FORCE_NOT_NULL"); err != nil {
+			return 0, err
+		}
+		if _, err := columnFlags(t, cols, o.forceNull, "FORCE_NULL"); err != nil {
+			return 0, err
+		}
 	}
 	if st.IsFrom {
 		if st.Query != nil {
@@ -212,6 +288,10 @@ func (s *Session) copyIn(ctx context.Context, st *pg_query.CopyStmt, r io.Reader
 	if err != nil {
 		return 0, err
 	}
+	// COPY FROM needs INSERT even when no row arrives (privileges.go).
+	if err := s.checkTablePrivilege(t, catalog.PrivInsert, ""); err != nil {
+		return 0, err
+	}
 	sc := s.catalog().SchemaByID(t.SchemaID)
 	names := make([]string, len(cols))
 	for i, c := range cols {
@@ -252,6 +332,11 @@ func (s *Session) copyIn(ctx context.Context, st *pg_query.CopyStmt, r io.Reader
 		p, err := s.Prepare(ctx, Statement{SQL: stmt.SQL, ast: stmt.AST}, oids)
 		if err != nil {
 			return nil, err
+		}
+		if p.query != nil {
+			// A bulk load: no row lock per key; a concurrent writer of the
+			// same key fails one of the two at COMMIT (40001) instead.
+			p.query.bulk = true
 		}
 		insertFor[rows] = p
 		return p, nil
@@ -304,6 +389,12 @@ func (s *Session) copyIn(ctx context.Context, st *pg_query.CopyStmt, r io.Reader
 			}
 		}
 		return total + int64(rowsInBatch), flush()
+	}
+	if opts.notNullAt, err = columnFlags(t, cols, opts.forceNotNull, "FORCE_NOT_NULL"); err != nil {
+		return 0, err
+	}
+	if opts.nullAt, err = columnFlags(t, cols, opts.forceNull, "FORCE_NULL"); err != nil {
+		return 0, err
 	}
 	rd := newCopyReader(r, opts)
 	line := 0
@@ -527,7 +618,7 @@ func (c *copyReader) csvRecord(line string) ([]*string, error) {
 		case ch == o.quote:
 			inQuotes, quoted, wasQuoted = true, true, true
 		case ch == o.delim:
-			out = append(out, csvField(field.String(), wasQuoted, o))
+			out = append(out, csvField(field.String(), wasQuoted, o, len(out)))
 			field.Reset()
 			wasQuoted = false
 		default:
@@ -536,15 +627,53 @@ func (c *copyReader) csvRecord(line string) ([]*string, error) {
 		i++
 	}
 	_ = quoted
-	out = append(out, csvField(field.String(), wasQuoted, o))
+	out = append(out, csvField(field.String(), wasQuoted, o, len(out)))
 	return out, nil
 }
 
-func csvField(v string, wasQuoted bool, o copyOptions) *string {
-	if !wasQuoted && v == o.null {
-		return nil
+func csvField(v string, wasQuoted bool, o copyOptions, i int) *string {
+	if v == o.null {
+		if !wasQuoted && !(i < len(o.notNullAt) && o.notNullAt[i]) ||
+			wasQuoted && i < len(o.nullAt) && o.nullAt[i] {
+			return nil
+		}
 	}
 	return &v
+}
+
+// forceColumnError reports a FORCE_* column outside the COPY's columns
+// as PostgreSQL does: unknown to the table (t nil: to the query), or not
+// in the COPY column list.
+func forceColumnError(t *catalog.Table, name, option string) error {
+	if t == nil {
+		return pgerr.New(pgerr.UndefinedColumn, "column \"%s\" does not exist", name)
+	}
+	for _, c := range t.Columns {
+		if !c.Dropped && c.Name == name {
+			return pgerr.New(pgerr.InvalidColumnReference, "%s column \"%s\" not referenced by COPY", option, name)
+		}
+	}
+	return pgerr.New(pgerr.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", name, t.Name)
+}
+
+// columnFlags marks the COPY columns an option names, by position.
+func columnFlags(t *catalog.Table, cols []catalog.Column, names []string, option string) ([]bool, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	flags := make([]bool, len(cols))
+	for _, name := range names {
+		found := false
+		for i, c := range cols {
+			if c.Name == name {
+				flags[i], found = true, true
+			}
+		}
+		if !found {
+			return nil, forceColumnError(t, name, option)
+		}
+	}
+	return flags, nil
 }
 
 // CopyOut runs COPY ... TO STDOUT, writing the data stream to w.
@@ -573,10 +702,12 @@ func (s *Session) copyOut(ctx context.Context, st *pg_query.CopyStmt, w io.Write
 	}
 	var query *pg_query.Node
 	var header []string
+	var table *catalog.Table
 	if st.Query != nil {
 		query = st.Query
 	} else {
 		t, cols, err := s.copyTarget(st)
+		table = t
 		if err != nil {
 			return 0, err
 		}
@@ -597,6 +728,14 @@ func (s *Session) copyOut(ctx context.Context, st *pg_query.CopyStmt, w io.Write
 	}
 	for _, c := range p.Columns {
 		header = append(header, c.Name)
+	}
+	forced := make([]bool, len(header))
+	for _, name := range opts.forceQuote {
+		i := indexOf(header, name)
+		if i < 0 {
+			return 0, forceColumnError(table, name, "FORCE_QUOTE")
+		}
+		forced[i] = true
 	}
 	cur, err := s.runPlanned(ctx, p, nil)
 	if err != nil {
@@ -636,7 +775,10 @@ func (s *Session) copyOut(ctx context.Context, st *pg_query.CopyStmt, w io.Write
 				continue
 			}
 			buf = types.AppendText(buf[:0], d, p.Columns[i].Type, tctx)
-			if opts.csv {
+			if opts.csv && (opts.forceQuoteAll || forced[i]) {
+				q := string(opts.quote)
+				bw.WriteString(q + strings.ReplaceAll(string(buf), q, string(opts.escape)+q) + q)
+			} else if opts.csv {
 				bw.WriteString(csvQuote(string(buf), opts, true))
 			} else {
 				writeCopyText(bw, buf, opts.delim)
@@ -796,4 +938,13 @@ func writeBinaryCopy(ctx context.Context, w *bufio.Writer, cur *Cursor, cols []C
 	}
 	w.Write([]byte{0xff, 0xff})
 	return n, w.Flush()
+}
+
+func indexOf(list []string, s string) int {
+	for i, v := range list {
+		if v == s {
+			return i
+		}
+	}
+	return -1
 }

@@ -20,6 +20,13 @@ import (
 // descriptors and writes them back; the engine swaps in the new catalog
 // when the transaction commits.
 func (s *Session) execDDL(ctx context.Context, n *pg_query.Node) (*Cursor, error) {
+	// Privileges: GRANT/REVOKE & co., then ownership/CREATE checks (privileges.go).
+	if c, ok, err := s.execPrivilegeStmt(ctx, n); ok {
+		return c, err
+	}
+	if err := s.checkUtility(ctx, n); err != nil {
+		return nil, err
+	}
 	switch {
 	case n.GetCreateStmt() != nil:
 		return s.createTable(ctx, n.GetCreateStmt())
@@ -283,7 +290,7 @@ func (s *Session) createTable(ctx context.Context, st *pg_query.CreateStmt) (*Cu
 	if err != nil {
 		return nil, err
 	}
-	t := &catalog.Table{ID: id, SchemaID: sc.ID, Name: st.Relation.Relname, Kind: catalog.KindTable, Owner: s.user, NextColumnID: 1}
+	t := &catalog.Table{ID: id, SchemaID: sc.ID, Name: st.Relation.Relname, Kind: catalog.KindTable, Owner: s.currentUser(), NextColumnID: 1}
 	for _, o := range st.Options {
 		de := o.GetDefElem()
 		if de == nil {
@@ -518,7 +525,7 @@ func (s *Session) newSequence(ctx context.Context, d *descriptors, sc *catalog.S
 	case 32:
 		max = 1<<31 - 1
 	}
-	seq := &catalog.Sequence{ID: id, SchemaID: sc.ID, Name: name, Start: 1, Increment: 1, Min: 1, Max: max}
+	seq := &catalog.Sequence{ID: id, SchemaID: sc.ID, Name: name, Start: 1, Increment: 1, Min: 1, Max: max, Owner: s.currentUser()}
 	d.sequences = append(d.sequences, seq)
 	if err := putDesc(ctx, s.txn, id, descValue{Sequence: seq}); err != nil {
 		return nil, err

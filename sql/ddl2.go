@@ -280,7 +280,7 @@ func (s *Session) createSchema(ctx context.Context, st *pg_query.CreateSchemaStm
 	if err != nil {
 		return nil, err
 	}
-	owner := s.user
+	owner := s.currentUser()
 	if st.Authrole != nil && st.Authrole.Rolename != "" {
 		owner = st.Authrole.Rolename
 	}

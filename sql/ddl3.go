@@ -117,7 +117,7 @@ func (s *Session) createView(ctx context.Context, st *pg_query.ViewStmt) (*Curso
 	if len(aliases) > len(q.columns) {
 		return nil, pgerr.New(pgerr.SyntaxError, "CREATE VIEW specifies more column names than columns")
 	}
-	v := &catalog.Table{SchemaID: sc.ID, Name: st.View.Relname, Kind: catalog.KindView, Owner: s.user, ViewQuery: text}
+	v := &catalog.Table{SchemaID: sc.ID, Name: st.View.Relname, Kind: catalog.KindView, Owner: s.currentUser(), ViewQuery: text}
 	seen := map[string]bool{}
 	for i, c := range q.columns {
 		name := c.Name
@@ -357,7 +357,16 @@ func (s *Session) alterTable(ctx context.Context, st *pg_query.AlterTableStmt) (
 				}
 			}
 		case pg_query.AlterTableType_AT_ChangeOwner:
-			t.Owner = cmd.Newowner.GetRolename()
+			owner, err := s.roleSpecName(cmd.Newowner)
+			if err != nil {
+				return nil, err
+			}
+			// The old owner's ACL entries move to the new owner, and so do
+			// the table's serial sequences (privileges.go).
+			if err := s.chownOwnedSequences(ctx, d, t.ID, owner); err != nil {
+				return nil, err
+			}
+			t.Owner, t.ACL = owner, changeOwnerACL(t.ACL, catalog.OwnerName(s.catalog(), t.Owner), owner)
 		default:
 			return nil, pgerr.Unsupported("ALTER TABLE " + strings.TrimPrefix(cmd.Subtype.String(), "AT_"))
 		}

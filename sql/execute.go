@@ -29,6 +29,8 @@ type prepState struct {
 	query *queryPrep
 	// show is the setting name of a SHOW statement ("all" for SHOW ALL).
 	show string
+	// cursor is set for DECLARE, FETCH, MOVE and CLOSE.
+	cursor *cursorPrep
 }
 
 // cursorState is the private part of a Cursor.
@@ -244,6 +246,10 @@ func (s *Session) prepare(ctx context.Context, stmt Statement, paramOIDs []uint3
 				colName = "TimeZone"
 			}
 			p.Columns = []Column{{Name: colName, Type: types.Text}}
+		}
+	case n.GetDeclareCursorStmt() != nil, n.GetFetchStmt() != nil, n.GetClosePortalStmt() != nil:
+		if err := s.prepareCursorStmt(ctx, p, declared); err != nil {
+			return nil, err
 		}
 	case n.GetCopyStmt() != nil:
 		kind, err := s.prepareCopy(n.GetCopyStmt())
@@ -471,6 +477,9 @@ func (s *Session) dispatch(ctx context.Context, p *Prepared, params []types.Datu
 	if p.show != "" {
 		return s.execShow(p.show)
 	}
+	if p.cursor != nil {
+		return s.execCursorStmt(ctx, p.cursor, params)
+	}
 	n := p.ast
 	switch {
 	case n.GetVariableSetStmt() != nil:
@@ -584,6 +593,7 @@ func (s *Session) execTransactionStmt(ctx context.Context, ts *pg_query.Transact
 			return nil, err
 		}
 		s.savepoints = s.savepoints[:i]
+		s.cursorsAtRelease(i)
 		return tagCursor("RELEASE"), nil
 	case pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO:
 		i, err := s.findSavepoint(ts.SavepointName, "ROLLBACK TO SAVEPOINT")
@@ -596,6 +606,7 @@ func (s *Session) execTransactionStmt(ctx context.Context, ts *pg_query.Transact
 		sp := s.savepoints[i]
 		s.txn.RollbackTo(sp.sp)
 		s.savepoints = s.savepoints[:i+1]
+		s.cursorsAtRollbackTo(i)
 		if s.desc != nil {
 			// Re-read the catalog as of the savepoint: the undo covered descriptor keys too.
 			s.desc = nil
@@ -696,6 +707,9 @@ func constString(n *pg_query.Node) string {
 
 // execSet implements SET / RESET / SET TRANSACTION.
 func (s *Session) execSet(st *pg_query.VariableSetStmt) (*Cursor, error) {
+	if c, ok, err := s.execSetRole(st); ok { // SET ROLE / SESSION AUTHORIZATION (privileges.go)
+		return c, err
+	}
 	name := strings.ToLower(st.Name)
 	switch st.Kind {
 	case pg_query.VariableSetKind_VAR_SET_MULTI:

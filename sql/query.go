@@ -28,6 +28,9 @@ type queryPrep struct {
 	// reuse keeps compiled point-lookup operators between executions of
 	// this prepared statement (sessions run one statement at a time).
 	reuse exec.Reuse
+	// bulk marks COPY FROM's insert: its writes skip the row-lock table
+	// (rowstore.Bulk).
+	bulk bool
 }
 
 // planEnv is the planner's view of the session.
@@ -41,7 +44,7 @@ func (e *planEnv) Catalog() catalog.Reader      { return e.cat }
 func (e *planEnv) SearchPath() []string         { return e.s.searchPath() }
 func (e *planEnv) ParamTypes() []*types.T       { return e.declared }
 func (e *planEnv) Registry() *builtins.Registry { return e.s.e.registry }
-func (e *planEnv) CurrentUser() string          { return e.s.user }
+func (e *planEnv) CurrentUser() string          { return e.s.currentUser() }
 
 func (s *Session) planQuery(ctx context.Context, ast *pg_query.Node, declared []*types.T) (*queryPrep, error) {
 	cat := s.catalog()
@@ -81,9 +84,14 @@ func (s *Session) runPlanned(ctx context.Context, p *Prepared, params []types.Da
 		if !sameShape(q.columns, nq.columns) || len(nq.paramTypes) != len(q.paramTypes) {
 			return nil, pgerr.New(pgerr.FeatureNotSupported, "cached plan must not change result type")
 		}
+		nq.bulk = q.bulk
 		p.query, q = nq, nq
 	}
-	res, err := exec.Run(ctx, q.plan, exec.Runtime{Txn: s.txn, Params: params, Eval: s.evalContext(ctx), Reuse: &q.reuse})
+	// Privileges are checked on every execution, cached plan or not.
+	if err := s.checkPlan(q.plan); err != nil {
+		return nil, err
+	}
+	res, err := exec.Run(ctx, q.plan, exec.Runtime{Txn: s.txn, Params: params, Eval: s.evalContext(ctx), Reuse: &q.reuse, Bulk: q.bulk})
 	if err != nil {
 		return nil, err
 	}

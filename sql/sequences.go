@@ -175,13 +175,16 @@ func (si sessionInfo) Setting(name string) (string, bool) {
 func (si sessionInfo) SetSetting(name, value string, isLocal bool) error {
 	return si.s.settings.set(name, value, isLocal)
 }
-func (si sessionInfo) CurrentUser() string     { return si.s.user }
+func (si sessionInfo) CurrentUser() string     { return si.s.currentUser() }
 func (si sessionInfo) CurrentDatabase() string { return si.s.database }
 func (si sessionInfo) SearchPath() []string    { return si.s.searchPath() }
 func (si sessionInfo) BackendPID() int32       { return si.s.pid }
 func (si sessionInfo) NextVal(seq string) (int64, error) {
 	q, err := si.s.lookupSequence(seq)
 	if err != nil {
+		return 0, err
+	}
+	if err := si.s.checkSequence(q, seqNextval); err != nil { // privileges.go
 		return 0, err
 	}
 	v, err := si.s.e.nextval(context.Background(), q)
@@ -198,6 +201,9 @@ func (si sessionInfo) CurrVal(seq string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if err := si.s.checkSequence(q, seqCurrval); err != nil { // privileges.go
+		return 0, err
+	}
 	v, ok := si.s.currvals[q.ID]
 	if !ok {
 		return 0, pgerr.New(pgerr.ObjectNotInPrerequisiteState, "currval of sequence \"%s\" is not yet defined in this session", q.Name)
@@ -207,6 +213,9 @@ func (si sessionInfo) CurrVal(seq string) (int64, error) {
 func (si sessionInfo) SetVal(seq string, v int64, isCalled bool) (int64, error) {
 	q, err := si.s.lookupSequence(seq)
 	if err != nil {
+		return 0, err
+	}
+	if err := si.s.checkSequence(q, seqSetval); err != nil { // privileges.go
 		return 0, err
 	}
 	if err := si.s.e.setval(context.Background(), q, v, isCalled); err != nil {

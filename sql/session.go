@@ -48,6 +48,10 @@ type sessionState struct {
 	tctxVersion uint64
 	// openCursor is the cursor holding an implicit transaction open.
 	openCursor *Cursor
+	// cursors are the DECLAREd cursors by name (cursors.go).
+	cursors map[string]*declaredCursor
+	// parsed caches the parse of recent simple-protocol query strings.
+	parsed parseCache
 	// activity is what pg_stat_activity shows of this session.
 	activity *activity
 	// Test hooks around each attempt of a restartable statement:
@@ -55,6 +59,8 @@ type sessionState struct {
 	// replace the attempt's error (to simulate a conflict found late).
 	beforeAttempt func(attempt int)
 	afterAttempt  func(attempt int, err error) error
+	// priv is the SET ROLE state and privilege cache (privileges.go).
+	priv privState
 }
 
 // NewSession starts a session (one per client connection).
@@ -88,6 +94,7 @@ func (e *Engine) NewSession(ctx context.Context, p SessionParams) (*Session, err
 		}
 	}
 	s.settings.changed = map[string]bool{}
+	s.initPrivileges() // is_superuser for the session's user (privileges.go)
 	now := time.Now()
 	s.activity = &activity{a: pgcatalog.Activity{PID: s.pid, User: user, Database: db, State: "idle",
 		BackendStart: now, StateChange: now}}
@@ -125,7 +132,15 @@ func (s *Session) applyCommandLineOptions(v string) error {
 }
 
 // Parse splits a simple-protocol query string into statements.
+// Bare BEGIN/COMMIT/ROLLBACK skip the parser, and recently seen strings
+// come from the session's parse cache (parsecache.go).
 func (s *Session) Parse(query string) ([]Statement, error) {
+	if st, ok := parseTxnControl(query); ok {
+		return []Statement{st}, nil
+	}
+	if cached, ok := s.parsed.get(query); ok {
+		return append([]Statement(nil), cached...), nil
+	}
 	stmts, err := parser.Parse(query)
 	if err != nil {
 		s.failStatement()
@@ -135,7 +150,8 @@ func (s *Session) Parse(query string) ([]Statement, error) {
 	for i, st := range stmts {
 		out[i] = Statement{SQL: st.SQL, ast: st.AST}
 	}
-	return out, nil
+	s.parsed.put(query, out)
+	return append([]Statement(nil), out...), nil
 }
 
 // TxnStatus is the ReadyForQuery status. The server asks for it as it
@@ -347,6 +363,7 @@ func (s *Session) endTxn(commit bool) error {
 	s.explicit, s.failed = false, false
 	s.savepoints = nil
 	s.settings.endTxn()
+	held := s.cursorsAtTxnEnd(commit)
 	if t == nil {
 		return nil
 	}
@@ -355,7 +372,13 @@ func (s *Session) endTxn(commit bool) error {
 		return nil
 	}
 	t.SetSynchronousCommit(sync)
-	return s.e.commit(context.Background(), t, changed)
+	if err := s.e.commit(context.Background(), t, changed); err != nil {
+		for _, name := range held {
+			delete(s.cursors, name) // their transaction did not commit
+		}
+		return err
+	}
+	return nil
 }
 
 // catalog returns the catalog the current statement sees.

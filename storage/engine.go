@@ -494,3 +494,10 @@ func (p pebbleLogger) Fatalf(format string, args ...any) {
 	p.l.Error(msg, "component", "pebble", "fatal", true)
 	panic("pebble: " + msg)
 }
+
+// EstimateSize estimates the bytes on disk used by user keys in [lower,
+// upper) (every version). Data still in the memtable is not counted: it is
+// an estimate for humans (pg_relation_size), not an accounting.
+func (e *Engine) EstimateSize(lower, upper []byte) (uint64, error) {
+	return e.db.EstimateDiskUsage(appendBare(nil, lower), appendBare(nil, upper))
+}

@@ -327,3 +327,31 @@ func TestGetConcurrentWithCommits(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestEstimateSize(t *testing.T) {
+	e := openMem(t)
+	val := make([]byte, 100)
+	var writes []Write
+	for i := range 20000 {
+		writes = append(writes, Write{Key: []byte(fmt.Sprintf("t/%06d", i)), Value: val})
+	}
+	if err := e.ApplyCommit(writes, 1, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	full, err := e.EstimateSize([]byte("t/"), []byte("t0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty, err := e.EstimateSize([]byte("u/"), []byte("u0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 2 MB of values compress well (all zeros), but the keys alone exceed
+	// 100 kB; an empty span past the data estimates nothing.
+	if full < 100<<10 || empty > full/10 {
+		t.Fatalf("estimates: table %d bytes, empty span %d bytes", full, empty)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -57,6 +58,19 @@ type DB struct {
 	seqMu   sync.Mutex // serialises SequenceUpdate
 
 	locks *lockShards // row locks; its own mutexes, never held with mu
+
+	// Mirrors of Manager state, stored under mu after every Manager call
+	// that can change them (publish), so hot paths read them without mu.
+	visibleTS  atomic.Uint64 // mgr.Visible()
+	horizonTS  atomic.Uint64 // mgr.Pruned(): a lower bound of every snapshot
+	ssiRecords atomic.Int64  // mgr.SSIRecords()
+}
+
+// publish refreshes the atomic mirrors; the caller holds mu.
+func (db *DB) publish() {
+	db.visibleTS.Store(db.mgr.Visible())
+	db.horizonTS.Store(db.mgr.Pruned())
+	db.ssiRecords.Store(int64(db.mgr.SSIRecords()))
 }
 
 // Open wraps an opened engine. Recovery (finding the last commit
@@ -71,6 +85,7 @@ func Open(ctx context.Context, e *storage.Engine) (*DB, error) {
 	}
 	db := &DB{engine: e, mgr: NewManager(last), locks: newLockShards()}
 	db.visible.L = &db.mu
+	db.publish()
 	return db, nil
 }
 
@@ -82,7 +97,7 @@ func (db *DB) Begin(opts Options) *Txn {
 	db.mu.Lock()
 	id, ts := db.mgr.BeginTxn(opts.Isolation == Serializable)
 	db.mu.Unlock()
-	return &Txn{db: db, id: id, opts: opts, readTS: ts}
+	return &Txn{db: db, id: id, opts: opts, readTS: ts, horizon: ts}
 }
 
 // Txn is one transaction. It is used by one goroutine at a time.
@@ -94,7 +109,11 @@ type Txn struct {
 	id     TxnID
 	opts   Options
 	readTS uint64
-	done   bool
+	// horizon mirrors the Manager's record of the oldest snapshot the
+	// transaction is validated against, so Refresh can tell without the
+	// mutex that it has nothing to move.
+	horizon uint64
+	done    bool
 
 	// buf holds buffered writes, sorted so scans can merge them with the
 	// snapshot; nil until the first write.
@@ -281,7 +300,6 @@ func (t *Txn) Commit(ctx context.Context) error {
 		return errDone
 	}
 	t.done = true
-	defer t.releaseLocks()
 	db := t.db
 	if t.buf == nil || t.buf.Len() == 0 {
 		db.mu.Lock()
@@ -291,22 +309,30 @@ func (t *Txn) Commit(ctx context.Context) error {
 		} else {
 			db.mgr.End(t.id)
 		}
+		db.publish()
 		db.mu.Unlock()
 		t.release()
+		t.releaseLocks(0)
 		return err
 	}
-	// The keys are views of the buffer's strings, never copied: the
-	// buffer, the intents and the batch would otherwise hold a large
-	// transaction's keys three times over.
+	// The keys are views of the buffer's strings (the lock table's
+	// copies), never copied: the buffer, the intents, the Manager and the
+	// batch would otherwise hold a large transaction's keys four times
+	// over. Their locks are marked written, for the lock table's record.
 	intents := make([]Intent, 0, t.buf.Len())
 	for k, e := range t.buf.Ascend(btreemap.Min[string](), btreemap.Max[string]()) {
 		intents = append(intents, Intent{Key: unsafeBytes(k), ReadTS: e.readTS})
+		if i := t.findHeld(unsafeBytes(k)); i >= 0 {
+			t.held[i].written = true
+		}
 	}
 	db.mu.Lock()
 	ts, err := db.mgr.Prepare(t.id, intents, t.reads, t.spans)
+	db.publish()
 	db.mu.Unlock()
 	if err != nil {
 		t.release()
+		t.releaseLocks(0)
 		return err
 	}
 	writes := make([]storage.Write, 0, len(intents))
@@ -317,6 +343,7 @@ func (t *Txn) Commit(ctx context.Context) error {
 	applyErr := db.engine.ApplyCommit(writes, ts, !t.asyncCommit)
 	db.mu.Lock()
 	if db.mgr.Applied(ts) {
+		db.publish()
 		db.visible.Broadcast()
 	}
 	// Wait until every earlier commit is applied too, so that a new
@@ -325,6 +352,9 @@ func (t *Txn) Commit(ctx context.Context) error {
 		db.visible.Wait()
 	}
 	db.mu.Unlock()
+	// A failed apply still counts as a commit of its keys, as it does
+	// for the Manager.
+	t.releaseLocks(ts)
 	if applyErr != nil {
 		return pgerr.New(pgerr.InternalError, "commit failed: %v", applyErr)
 	}
@@ -345,9 +375,10 @@ func (t *Txn) Rollback() {
 	t.done = true
 	t.db.mu.Lock()
 	t.db.mgr.End(t.id)
+	t.db.publish()
 	t.db.mu.Unlock()
 	t.release()
-	t.releaseLocks()
+	t.releaseLocks(0)
 }
 
 // Savepoint returns a token that RollbackTo uses to undo every write
@@ -389,11 +420,33 @@ func (t *Txn) Refresh() {
 	if t.done {
 		return
 	}
-	t.pr.Close() // its iterator may predate commits the new snapshot covers
-	t.db.mu.Lock()
 	pinned := (t.buf != nil && t.buf.Len() > 0) || len(t.reads) > 0 || len(t.spans) > 0
-	t.readTS = t.db.mgr.Refresh(t.id, pinned)
+	// Nothing committed since the last snapshot (and the horizon need not
+	// move): the Manager has nothing to change and the point reader's
+	// iterator still holds every commit the snapshot covers.
+	v := t.db.visibleTS.Load()
+	if v == t.readTS && (pinned || t.horizon == v) {
+		return
+	}
+	if pinned && t.opts.Isolation != Serializable {
+		// The Manager would only record the new snapshot, which it uses
+		// for SSI alone; the pinned horizon stays. Every commit acknowledged
+		// before this statement is at or below v (Commit returns only once
+		// the watermark passed it), so the snapshot misses none.
+		t.pr.Close()
+		t.readTS = v
+		return
+	}
+	t.db.mu.Lock()
+	ts := t.db.mgr.Refresh(t.id, pinned)
 	t.db.mu.Unlock()
+	if !pinned {
+		t.horizon = ts
+	}
+	if ts != t.readTS {
+		t.pr.Close() // its iterator may predate commits the new snapshot covers
+		t.readTS = ts
+	}
 }
 
 // Options returns the options the transaction was started with.

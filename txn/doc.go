@@ -57,9 +57,14 @@
 // is newer, at READ COMMITTED as a RetryStatementError the SQL layer
 // answers by re-running the statement on a new snapshot
 // (RollbackToKeepLocks keeps the locks it already won, so the retry makes
-// progress). The check runs on every call but asks the Manager only when
-// the transaction's own record of the lock cannot answer it: nobody else
-// can commit a key while we hold a lock on it.
+// progress). The check does not ask the Manager (whose mutex every commit
+// takes): every commit of a key holds the key's exclusive lock, so the
+// committer records its timestamp in the lock table's shard before
+// releasing, and the next transaction to lock the key reads it in the same
+// critical section that grants the lock. Records are dropped once below
+// the pruning horizon, which no snapshot predates. The answer stays true
+// while the lock is held (nobody else can commit the key), so re-checks
+// after a new READ COMMITTED snapshot touch no shared state at all.
 //
 // Deadlocks are detected when a wait starts, on the waits-for graph
 // (holders and conflicting requests queued ahead): the transaction whose
@@ -76,9 +81,9 @@
 // upgrades, as PostgreSQL releases an aborted subtransaction's row locks.
 //
 // The table is sharded by key hash, each shard behind its own mutex; an
-// uncontended lock is one short critical section and a map insert, and a
-// transaction keeps the keys it holds, so re-locking one touches no
-// shared state at all. Deadlock detection reads across shards (one at a
+// uncontended lock is one short critical section with a map insert and a
+// map lookup (the commit record), and a transaction keeps the keys it
+// holds, so re-locking one touches no shared state at all. Deadlock detection reads across shards (one at a
 // time, under a detector mutex) only when a wait actually starts.
 // DB.Locks lists held and awaited locks for pg_locks.
 //

@@ -100,17 +100,18 @@ type heldLock struct {
 	key      string // shared with the lock table's copy
 	strength LockStrength
 	shard    uint8 // shardOf(key), kept for the release
-	// clean is a timestamp after which the key has no commit (the
-	// snapshot it was last checked at, or the watermark when it was
-	// found newer); noClean until checked. While we hold the lock nobody
-	// else can commit the key, so the fact stays true.
+	// written is set at Commit for keys the transaction wrote, whose
+	// commit timestamp the lock table then records.
+	written bool
+	// clean is a timestamp after which the key has no commit: its last
+	// commit as the lock table recorded it, or the snapshot when none is
+	// retained. While we hold the lock nobody else can commit the key, so
+	// the fact stays true.
 	clean uint64
 	// ack is set when Lock reported LockedNewer: the caller learnt of the
 	// latest version, and writes may build on it.
 	ack uint64
 }
-
-const noClean = ^uint64(0)
 
 // lockUpgrade records that held[idx] was upgraded from shared, for
 // RollbackTo (acquisitions need no log: held is in acquisition order).
@@ -137,24 +138,9 @@ func (t *Txn) findHeld(key []byte) int {
 	return -1
 }
 
-// newer reports whether key (held) has a commit after ts, asking the
-// Manager only when h.clean does not already answer it.
-func (t *Txn) newer(h *heldLock, ts uint64) bool {
-	if ts >= h.clean {
-		return false
-	}
-	db := t.db
-	db.mu.Lock()
-	n := db.mgr.CommittedAfter(unsafeBytes(h.key), ts)
-	vis := db.mgr.Visible()
-	db.mu.Unlock()
-	if n {
-		h.clean = min(h.clean, vis)
-	} else {
-		h.clean = ts
-	}
-	return n
-}
+// newer reports whether key (held) has a commit after ts. h.clean, set
+// when the lock was taken, answers it: no shared state is touched.
+func (t *Txn) newer(h *heldLock, ts uint64) bool { return ts < h.clean }
 
 // acquire makes sure the transaction holds key in mode s (or stronger)
 // and returns its index in t.held; skipped when SKIP LOCKED found it taken.
@@ -170,6 +156,11 @@ func (t *Txn) acquire(ctx context.Context, key []byte, s LockStrength, policy Wa
 	w.txn, w.owner, w.mode = t.id, t.opts.Owner, s
 	sh.mu.Lock()
 	res, k := sh.t.acquire(w, key, policy)
+	// The newer-commit check of a new lock, in the same critical section.
+	var lc uint64
+	if i < 0 && res != acqWouldBlock {
+		lc = sh.t.lastCommit(k)
+	}
 	if res == acqWait {
 		if w.wake == nil {
 			w.wake = make(chan struct{}, 1)
@@ -187,6 +178,12 @@ func (t *Txn) acquire(ctx context.Context, key []byte, s LockStrength, policy Wa
 		if err := t.wait(ctx, si, k); err != nil {
 			return -1, false, err
 		}
+		if i < 0 {
+			// The holder we waited for may have committed the key.
+			sh.mu.Lock()
+			lc = sh.t.lastCommit(k)
+			sh.mu.Unlock()
+		}
 	}
 	if i >= 0 {
 		// An upgrade (or, for acqHeld, a stale view; harmless).
@@ -200,7 +197,13 @@ func (t *Txn) acquire(ctx context.Context, key []byte, s LockStrength, policy Wa
 	if t.held == nil {
 		t.held = make([]heldLock, 0, heldIndexFrom)
 	}
-	t.held = append(t.held, heldLock{key: k, strength: s, shard: uint8(si), clean: noClean})
+	// Absent from the table, the key's last commit is at or below the
+	// pruning horizon, which no snapshot of ours predates.
+	clean := t.readTS
+	if lc != 0 {
+		clean = lc
+	}
+	t.held = append(t.held, heldLock{key: k, strength: s, shard: uint8(si), clean: clean})
 	if t.heldIdx != nil {
 		t.heldIdx[k] = int32(i)
 	} else if len(t.held) > heldIndexFrom {
@@ -255,16 +258,22 @@ func (t *Txn) wait(ctx context.Context, si int, key string) error {
 }
 
 // releaseLocks gives every lock back, waking the waiters it lets in.
-func (t *Txn) releaseLocks() {
+// After a commit at commitTS (0: none) it first records the commit of
+// every key written, so the next holder sees it.
+func (t *Txn) releaseLocks(commitTS uint64) {
 	if len(t.held) == 0 {
 		return
 	}
 	shards := &t.db.locks.shards
+	horizon := t.db.horizonTS.Load()
 	var g []*lockWaiter
 	for i := range t.held {
 		h := &t.held[i]
 		sh := &shards[h.shard]
 		sh.mu.Lock()
+		if commitTS != 0 && h.written {
+			sh.t.recordCommit(h.key, commitTS, horizon)
+		}
 		g = sh.t.release(t.id, h.key, g[:0])
 		wakeAll(g)
 		sh.mu.Unlock()
@@ -321,6 +330,19 @@ func (t *Txn) lockForWrite(ctx context.Context, key []byte) (string, uint64, err
 		}
 		return "", 0, ErrConcurrentUpdate()
 	}
+	// SSI's check at the write. Only retained records of committed
+	// serializable transactions can make the writer a pivot now; with none
+	// (every workload without concurrent serializable readers) this is
+	// one atomic load.
+	if t.opts.Isolation == Serializable && t.db.ssiRecords.Load() > 0 {
+		db := t.db
+		db.mu.Lock()
+		err := db.mgr.CheckWrite(t.id, key, t.reads, t.spans)
+		db.mu.Unlock()
+		if err != nil {
+			return "", 0, err
+		}
+	}
 	return h.key, ts, nil
 }
 
@@ -342,10 +364,7 @@ func (t *Txn) GetLatest(ctx context.Context, key []byte) ([]byte, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, false, err
 	}
-	t.db.mu.Lock()
-	ts := t.db.mgr.Visible()
-	t.db.mu.Unlock()
-	return t.db.engine.Get(key, ts)
+	return t.db.engine.Get(key, t.db.visibleTS.Load())
 }
 
 // SetLockTimeout bounds how long Lock (and Put/Delete) wait for one lock;

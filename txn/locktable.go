@@ -16,6 +16,22 @@ type lockTable struct {
 	// transaction waits for at most one lock at a time.
 	waiting map[TxnID]string
 	free    []*lockState // recycled states: an uncontended lock allocates nothing but its key
+
+	// commits remembers the timestamp of the last commit that wrote each
+	// key, recorded by the committer while it still holds the exclusive
+	// lock. Every commit of a key holds that lock, so whoever takes the
+	// lock next finds here whether the key changed after its snapshot
+	// without asking the Manager (and its DB-wide mutex). Entries at or
+	// below the pruning horizon are dropped: every snapshot that could
+	// ask is above them. clog lists them in (roughly) commit order.
+	commits  map[string]uint64
+	clog     []keyCommit
+	clogHead int
+}
+
+type keyCommit struct {
+	key string
+	ts  uint64
 }
 
 // lockState is one key's holders and waiters.
@@ -62,7 +78,48 @@ const (
 )
 
 func newLockTable() lockTable {
-	return lockTable{locks: map[string]*lockState{}, waiting: map[TxnID]string{}}
+	return lockTable{locks: map[string]*lockState{}, waiting: map[TxnID]string{}, commits: map[string]uint64{}}
+}
+
+// lastCommit returns the timestamp of the last retained commit of key, or
+// 0 when none is retained: the key's last commit, if any, is at or below
+// the pruning horizon, so no live snapshot predates it.
+func (lt *lockTable) lastCommit(key string) uint64 {
+	if len(lt.commits) == 0 {
+		return 0
+	}
+	return lt.commits[key]
+}
+
+// recordCommit notes that key was committed at ts; the caller holds its
+// exclusive lock. It first forgets commits at or below horizon.
+func (lt *lockTable) recordCommit(key string, ts, horizon uint64) {
+	lt.pruneCommits(horizon)
+	if ts <= horizon {
+		return
+	}
+	lt.commits[key] = max(lt.commits[key], ts)
+	lt.clog = append(lt.clog, keyCommit{key, ts})
+}
+
+// pruneCommits drops commits at or below horizon. clog is only roughly
+// sorted (commits release their locks out of order), so an entry may
+// outlive the horizon briefly behind a newer one; that is harmless.
+func (lt *lockTable) pruneCommits(horizon uint64) {
+	for lt.clogHead < len(lt.clog) && lt.clog[lt.clogHead].ts <= horizon {
+		c := &lt.clog[lt.clogHead]
+		if lt.commits[c.key] == c.ts {
+			delete(lt.commits, c.key)
+		}
+		*c = keyCommit{}
+		lt.clogHead++
+	}
+	if lt.clogHead == len(lt.clog) {
+		lt.clog, lt.clogHead = lt.clog[:0], 0
+	} else if lt.clogHead > 64 && lt.clogHead*2 > len(lt.clog) {
+		lt.clog = append(lt.clog[:0], lt.clog[lt.clogHead:]...)
+		lt.clogHead = 0
+	}
 }
 
 // acquire requests key for w.txn in w.mode. It returns the result and the

@@ -15,6 +15,8 @@ import (
 //	release txn=<id> [key=<k>]   (every key it holds when none is given)
 //	downgrade txn=<id> key=<k>
 //	cancel txn=<id>
+//	commit txn=<id> key=<k> ts=<n> horizon=<n>   (record a commit of a held key)
+//	prune txn=0 horizon=<n>
 //
 // Each prints what happened (grants, the deadlock report) and the table.
 // A queued acquire runs deadlock detection as the DB does when a wait
@@ -47,8 +49,12 @@ func TestLockTable(t *testing.T) {
 				w := waiter(txn)
 				w.mode = map[string]LockStrength{"s": LockShare, "x": LockExclusive}[mode]
 				p := map[string]WaitPolicy{"": WaitBlock, "nowait": WaitNoWait, "skip": WaitSkipLocked}[policy]
-				res, _ := lt.acquire(w, []byte(key), p)
-				fmt.Fprintf(&out, "%s\n", []string{"granted", "held", "wait", "would block"}[res])
+				res, k := lt.acquire(w, []byte(key), p)
+				fmt.Fprintf(&out, "%s", []string{"granted", "held", "wait", "would block"}[res])
+				if lc := lt.lastCommit(k); lc != 0 {
+					fmt.Fprintf(&out, " (last commit %d)", lc)
+				}
+				out.WriteByte('\n')
 				if res == acqWait {
 					if cycle := lt.deadlock(lockEdge{txn, w.owner}); cycle != nil {
 						fmt.Fprintf(&out, "deadlock: %s\n", deadlockError(cycle).Detail)
@@ -69,6 +75,21 @@ func TestLockTable(t *testing.T) {
 						granted = lt.release(txn, k, granted)
 					}
 				}
+			case "commit":
+				var ts, horizon uint64
+				d.ScanArgs(t, "ts", &ts)
+				d.ScanArgs(t, "horizon", &horizon)
+				ls, ok := lt.locks[key]
+				if !ok || !slices.ContainsFunc(ls.holders, func(h lockHolder) bool {
+					return h.txn == txn && h.mode == LockExclusive
+				}) {
+					t.Fatalf("commit of %s by %d without its exclusive lock", key, txn)
+				}
+				lt.recordCommit(ls.key, ts, horizon)
+			case "prune":
+				var horizon uint64
+				d.ScanArgs(t, "horizon", &horizon)
+				lt.pruneCommits(horizon)
 			case "downgrade":
 				granted = lt.downgrade(txn, key, nil)
 			case "cancel":
@@ -102,10 +123,18 @@ func sortedKeys(lt *lockTable) []string {
 }
 
 func dumpLockTable(lt *lockTable) string {
-	if len(lt.locks) == 0 {
-		return "empty\n"
-	}
 	var b strings.Builder
+	if len(lt.commits) > 0 {
+		var cs []string
+		for k, ts := range lt.commits {
+			cs = append(cs, fmt.Sprintf("%s@%d", k, ts))
+		}
+		slices.Sort(cs)
+		fmt.Fprintf(&b, "commits: %s\n", strings.Join(cs, " "))
+	}
+	if len(lt.locks) == 0 {
+		return b.String() + "empty\n"
+	}
 	mode := func(m LockStrength) string { return map[LockStrength]string{LockShare: "S", LockExclusive: "X"}[m] }
 	for _, k := range sortedKeys(lt) {
 		ls := lt.locks[k]

@@ -55,11 +55,15 @@ type Manager struct {
 	// timestamp order so pruning is amortised O(1).
 	log     []committed
 	logHead int // log[:logHead] is pruned
+	// pruned is the last pruning horizon computed: history at or below it
+	// is forgotten, and no snapshot, live or future, is below it.
+	pruned uint64
 
 	// readers indexes the read keys of retained serializable records, in
 	// commit-log order.
-	readers map[string][]*sxact
-	records int // retained serializable records
+	readers     map[string][]*sxact
+	records     int // retained serializable records
+	spanRecords int // retained records with scanned spans
 }
 
 // activeTxn is a live transaction.
@@ -101,6 +105,7 @@ func NewManager(lastTS uint64) *Manager {
 	return &Manager{
 		lastTS:  lastTS,
 		visible: lastTS,
+		pruned:  lastTS,
 		active:  map[TxnID]activeTxn{},
 		recent:  btreemap.New[string, *keyHist](32, strings.Compare),
 		readers: map[string][]*sxact{},
@@ -132,7 +137,9 @@ func (m *Manager) begin(iso txnIso) (TxnID, uint64) {
 // Refresh moves a transaction's snapshot to the current watermark. A
 // transaction that already wrote (or, serializable, read) under an older
 // snapshot passes pinned: its commit will still be validated against that
-// older snapshot, so the history since then must not be pruned.
+// older snapshot, so the history since then must not be pruned. The
+// current snapshot matters to SSI alone, so a pinned transaction below
+// SERIALIZABLE need not call it (DB does not).
 func (m *Manager) Refresh(id TxnID, pinned bool) uint64 {
 	if a, ok := m.active[id]; ok {
 		a.snap = m.visible
@@ -167,7 +174,10 @@ func (m *Manager) TrackedKeys() int { return m.recent.Len() }
 // keys it writes; reads and spans are what a SERIALIZABLE transaction read
 // (nil otherwise). On success the caller must write everything at the
 // returned timestamp and then call Applied, whether or not the write
-// succeeded. The transaction is ended either way.
+// succeeded. The transaction is ended either way. The Manager keeps
+// viewing the keys' bytes (of writes, and of reads for a serializable
+// record) instead of copying them, so the caller must never modify them:
+// Txn passes views of immutable strings.
 func (m *Manager) Prepare(id TxnID, writes, reads []Intent, spans []Span) (uint64, error) {
 	a, ok := m.active[id]
 	if !ok {
@@ -293,6 +303,10 @@ func (m *Manager) CommitReadOnly(id TxnID, reads []Intent, spans []Span) error {
 	return nil
 }
 
+// Pruned returns the pruning horizon last computed, a cheap lower bound
+// of PruneBelow that only grows.
+func (m *Manager) Pruned() uint64 { return m.pruned }
+
 // PruneBelow is the GC horizon: see pruneBelow.
 func (m *Manager) PruneBelow() uint64 { return m.pruneBelow() }
 
@@ -312,6 +326,7 @@ func (m *Manager) prune() {
 		return
 	}
 	low := m.pruneBelow()
+	m.pruned = max(m.pruned, low)
 	for m.logHead < len(m.log) && m.log[m.logHead].ts <= low {
 		c := &m.log[m.logHead]
 		for _, k := range c.keys {

@@ -22,6 +22,14 @@ package txn
 //     committed after W's snapshot (a suffix of the commit log, found by
 //     binary search).
 //
+// One kind of edge is also looked for earlier, at the write, as
+// PostgreSQL does (CheckWrite, below): when W writes a key that a retained
+// committed reader R read, and W's out-edges so far already make it a
+// pivot, its commit would fail (edges are only ever added, and R stays
+// retained while W runs), so the write fails now with PostgreSQL's
+// "during write" reason. Txn calls it only while retained records exist
+// (an atomic counter), so the uncontended write path pays nothing.
+//
 // A committed serializable writer's record (sxact) is retained until no
 // transaction concurrent with it can still commit: until every live
 // snapshot and the watermark are at or above its commit timestamp. A
@@ -88,8 +96,14 @@ package txn
 //
 // Otherwise different:
 //
-//   - Conflicts are only detected at commit (PostgreSQL also checks while
-//     reading and writing), so a doomed transaction runs to its COMMIT.
+//   - Conflicts are detected at commit and at a write that gives the
+//     writer an in-edge (above), not at reads: PostgreSQL also fails a
+//     read of a version written by a committed pivot ("conflict out to
+//     old pivot"); here that transaction fails at its next such write or
+//     at COMMIT instead. Checking at reads would put the Manager's mutex
+//     on every serializable point read and a walk of the recent-write
+//     history on every scan, for an error that comes a few statements
+//     earlier; which transactions commit is the same.
 //   - Records are not summarised (PostgreSQL's SLRU of old committed
 //     transactions): they stay in memory until no concurrent transaction
 //     remains, so a long-running transaction pins them, as it already pins
@@ -140,6 +154,9 @@ func ssiAbort(reason string) error {
 const (
 	reasonPivot    = "Canceled on identification as a pivot, during commit attempt."
 	reasonOldPivot = "Canceled on conflict out to old pivot."
+	// reasonPivotWrite is CheckWrite's, PostgreSQL's wording when the
+	// writer itself is the pivot.
+	reasonPivotWrite = "Canceled on identification as a pivot, during write."
 )
 
 // ssiCheck decides whether a committing serializable transaction may
@@ -147,16 +164,34 @@ const (
 // (commitTS still unset) or a 40001 error. It changes nothing.
 func (m *Manager) ssiCheck(a activeTxn, writes []string, reads []Intent, spans []Span) (*sxact, error) {
 	rec := &sxact{snap: a.horizon, lastSnap: a.snap, readOnly: len(writes) == 0, minOut: noTS}
+	var oldPivot bool
+	rec.minOut, oldPivot = m.ssiOut(rec.readOnly, rec.lastSnap, reads, spans)
+	if oldPivot {
+		return nil, ssiAbort(reasonOldPivot)
+	}
+	if len(writes) == 0 || rec.minOut == noTS {
+		return rec, nil // no in-edges or no out-edges: not a pivot
+	}
+	// A pivot if an out-edge's commit does not exceed an in-edge's
+	// threshold (see the abort rule above).
+	if thr, ok := m.ssiIn(a, writes, rec.minOut); ok && rec.minOut <= thr {
+		return nil, ssiAbort(reasonPivot)
+	}
+	return rec, nil
+}
 
-	// Out-edges: rec →rw C for serializable C that committed a newer
-	// version of something rec read.
-	oldPivot := false
+// ssiOut finds a transaction's out-edges: →rw C for every retained
+// serializable C that committed a newer version of something it read. It
+// returns the smallest such commit timestamp (noTS if none) and whether
+// one of them is an old pivot (case 2 of the abort rule).
+func (m *Manager) ssiOut(readOnly bool, lastSnap uint64, reads []Intent, spans []Span) (minOut uint64, oldPivot bool) {
+	minOut = noTS
 	out := func(h *keyHist, readTS uint64) {
 		for i := len(h.writers) - 1; i >= 0 && h.writers[i].commitTS > readTS; i-- {
 			c := h.writers[i]
-			rec.minOut = min(rec.minOut, c.commitTS)
-			if rec.readOnly {
-				oldPivot = oldPivot || c.minOut <= rec.lastSnap
+			minOut = min(minOut, c.commitTS)
+			if readOnly {
+				oldPivot = oldPivot || c.minOut <= lastSnap
 			} else {
 				oldPivot = oldPivot || c.minOut < c.commitTS
 			}
@@ -174,57 +209,79 @@ func (m *Manager) ssiCheck(a activeTxn, writes []string, reads []Intent, spans [
 			}
 		}
 	}
-	if oldPivot {
-		return nil, ssiAbort(reasonOldPivot)
-	}
-	if len(writes) == 0 || rec.minOut == noTS {
-		return rec, nil // no in-edges or no out-edges: not a pivot
-	}
+	return minOut, oldPivot
+}
 
-	// In-edges: R →rw rec for retained concurrent R that read something
-	// rec writes. threshold is what an out-edge's commit must not exceed.
-	pivot := false
+// ssiIn finds the in-edges R →rw T of a transaction a writing the sorted
+// keys writes: retained concurrent R that read one of them or scanned a
+// span holding one. It returns the largest threshold among them (the
+// commit an out-edge of T must not exceed: R's commit, or its snapshot if
+// R is read-only) and whether there is any; it stops early once the
+// threshold reaches stopAt.
+func (m *Manager) ssiIn(a activeTxn, writes []string, stopAt uint64) (thr uint64, found bool) {
 	in := func(r *sxact) {
-		threshold := r.commitTS
+		t := r.commitTS
 		if r.readOnly {
-			threshold = r.lastSnap
+			t = r.lastSnap
 		} else if r.commitTS <= a.horizon {
-			return // rec saw r: not concurrent
+			return // T saw r: not concurrent
 		}
-		pivot = pivot || rec.minOut <= threshold
+		thr, found = max(thr, t), true
 	}
 	for _, k := range writes {
 		for _, r := range m.readers[k] {
 			in(r)
 		}
 	}
-	if !pivot {
-		log := m.log[m.logHead:]
-		i, _ := slices.BinarySearchFunc(log, a.horizon+1, func(c committed, ts uint64) int {
-			if c.ts < ts {
-				return -1
-			}
-			return 1 // never equal: finds the first c.ts > horizon
-		})
-		for _, c := range log[i:] {
-			if c.rec == nil || len(c.rec.spans) == 0 {
-				continue
-			}
-			for _, s := range c.rec.spans {
-				if ssiSpanHits(s, writes) {
-					in(c.rec)
-					break
-				}
-			}
-			if pivot {
+	if (found && thr >= stopAt) || m.spanRecords == 0 {
+		return thr, found
+	}
+	log := m.log[m.logHead:]
+	i, _ := slices.BinarySearchFunc(log, a.horizon+1, func(c committed, ts uint64) int {
+		if c.ts < ts {
+			return -1
+		}
+		return 1 // never equal: finds the first c.ts > horizon
+	})
+	for _, c := range log[i:] {
+		if c.rec == nil || len(c.rec.spans) == 0 {
+			continue
+		}
+		for _, s := range c.rec.spans {
+			if ssiSpanHits(s, writes) {
+				in(c.rec)
 				break
 			}
 		}
+		if found && thr >= stopAt {
+			break
+		}
 	}
-	if pivot {
-		return nil, ssiAbort(reasonPivot)
+	return thr, found
+}
+
+// CheckWrite is PostgreSQL's check at a write (CheckForSerializableConflictIn)
+// for the serializable transaction id, which has read reads and spans so
+// far and now writes key: if a retained committed transaction read key (an
+// in-edge) and the writer already has an out-edge committed early enough,
+// the writer is a pivot that its commit would abort, so the write fails
+// now, as in PostgreSQL. Most writes have no in-edge: one map lookup, plus
+// a walk of the retained records that scanned spans when there are any.
+// The out-edges are computed only when an in-edge is found. Not finding a
+// structure here proves nothing: Prepare checks again at commit.
+func (m *Manager) CheckWrite(id TxnID, key []byte, reads []Intent, spans []Span) error {
+	a, ok := m.active[id]
+	if !ok || a.iso == isoOther || m.records == 0 || (len(reads) == 0 && len(spans) == 0) {
+		return nil // no out-edges without reads
 	}
-	return rec, nil
+	thr, found := m.ssiIn(a, []string{unsafeString(key)}, noTS)
+	if !found {
+		return nil
+	}
+	if minOut, _ := m.ssiOut(false, a.snap, reads, spans); minOut <= thr {
+		return ssiAbort(reasonPivotWrite)
+	}
+	return nil
 }
 
 func ssiSpanHi(s Span) btreemap.UpperBound[string] {
@@ -247,7 +304,7 @@ func (m *Manager) ssiRecord(rec *sxact, reads []Intent, spans []Span) {
 	if len(reads) > 0 {
 		keys := make([]string, len(reads))
 		for i, r := range reads {
-			keys[i] = string(r.Key)
+			keys[i] = unsafeString(r.Key) // retained: see Prepare
 		}
 		slices.Sort(keys)
 		keys = slices.Compact(keys)
@@ -258,6 +315,9 @@ func (m *Manager) ssiRecord(rec *sxact, reads []Intent, spans []Span) {
 	}
 	rec.spans = spans
 	m.records++
+	if len(spans) > 0 {
+		m.spanRecords++
+	}
 }
 
 // ssiForget drops a pruned record from the read index.
@@ -269,6 +329,9 @@ func (m *Manager) ssiForget(rec *sxact) {
 		} else {
 			m.readers[k] = l
 		}
+	}
+	if len(rec.spans) > 0 {
+		m.spanRecords--
 	}
 	rec.reads, rec.spans = nil, nil
 	m.records--
@@ -287,12 +350,12 @@ func ssiRemove(l []*sxact, rec *sxact) []*sxact {
 	return l
 }
 
-// ssiWriteKeys returns the written keys as sorted strings (Txn.Commit passes
-// them sorted already; tests may not).
+// ssiWriteKeys returns the written keys as sorted strings viewing the
+// intents' bytes (Txn.Commit passes them sorted already; tests may not).
 func ssiWriteKeys(writes []Intent) []string {
 	keys := make([]string, len(writes))
 	for i, w := range writes {
-		keys[i] = string(w.Key)
+		keys[i] = unsafeString(w.Key) // retained: see Prepare
 	}
 	if !slices.IsSortedFunc(keys, strings.Compare) {
 		slices.Sort(keys)

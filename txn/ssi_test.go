@@ -18,7 +18,9 @@ import (
 //	begin NAME [iso=ser|rr|unknown]  start a transaction
 //	read NAME KEY...                 record point reads
 //	scan NAME LO [HI]                record a scanned span [LO, HI)
-//	write NAME KEY...                buffer writes
+//	write NAME KEY...                buffer writes, each checked first as
+//	                                 Txn does (CheckWrite); a failing one
+//	                                 is reported and not buffered
 //	commit NAME [noapply]            Prepare (or CommitReadOnly) and Applied
 //	apply TS                         Applied for a commit left unapplied
 //	rollback NAME                    End
@@ -85,16 +87,23 @@ func (h *ssiHarness) run(t *testing.T, d *datadriven.TestData) string {
 		h.txns[name] = &ssiTxn{id: id, snap: snap}
 		return fmt.Sprintf("%s: snapshot %d", name, snap)
 	case "read", "write":
-		_, x := get()
+		name, x := get()
+		var out strings.Builder
 		for _, a := range d.CmdArgs[1:] {
 			in := Intent{Key: []byte(a.Key), ReadTS: x.snap}
 			if d.Cmd == "read" {
 				x.reads = append(x.reads, in)
-			} else {
-				x.writes = append(x.writes, in)
+				continue
 			}
+			// As Txn does at every serializable write (a failed write
+			// is not buffered).
+			if err := h.m.CheckWrite(x.id, in.Key, x.reads, x.spans); err != nil {
+				fmt.Fprintf(&out, "%s: write %s: %s\n", name, a.Key, describe(err))
+				continue
+			}
+			x.writes = append(x.writes, in)
 		}
-		return ""
+		return out.String()
 	case "scan":
 		_, x := get()
 		s := Span{Lower: []byte(arg(1)), ReadTS: x.snap}
@@ -266,13 +275,17 @@ func TestSSIRandomHistories(t *testing.T) {
 	if testing.Short() {
 		seeds = 300
 	}
-	var commits, aborts int
+	var commits, aborts, early int
 	for seed := range seeds {
-		c, a := ssiRandomHistory(t, int64(seed))
+		c, a, e := ssiRandomHistory(t, int64(seed))
 		commits += c
 		aborts += a
+		early += e
 	}
-	t.Logf("%d commits, %d aborts", commits, aborts)
+	t.Logf("%d commits, %d aborts (%d of them doomed at a write)", commits, aborts, early)
+	if early == 0 {
+		t.Fatal("no write-time failure: CheckWrite was not exercised")
+	}
 	if commits < aborts {
 		t.Fatalf("implausibly many aborts: %d commits, %d aborts", commits, aborts)
 	}
@@ -288,6 +301,10 @@ type rhTxn struct {
 	seen   map[string]int // key -> writer of the version read (0: initial)
 	ops    int
 	ts     uint64
+	// doomed: a write failed CheckWrite. The model keeps the write, to
+	// check that the commit then fails too (the write-time check only
+	// brings an abort forward, never adds one).
+	doomed bool
 }
 
 type rhVersion struct {
@@ -295,7 +312,7 @@ type rhVersion struct {
 	writer int
 }
 
-func ssiRandomHistory(t *testing.T, seed int64) (commits, aborts int) {
+func ssiRandomHistory(t *testing.T, seed int64) (commits, aborts, early int) {
 	rng := rand.New(rand.NewPCG(uint64(seed), 7))
 	keys := []string{"a", "b", "c", "d", "e"}
 	m := NewManager(0)
@@ -360,6 +377,13 @@ func ssiRandomHistory(t *testing.T, seed int64) (commits, aborts int) {
 				k := keys[rng.IntN(len(keys))]
 				x.writes[k] = true
 				trace = append(trace, fmt.Sprintf("T%d write %s", x.name, k))
+				if err := m.CheckWrite(x.id, []byte(k), x.reads, x.spans); err != nil {
+					if pgerr.Code(err) != pgerr.SerializationFailure {
+						t.Fatalf("seed %d: %v", seed, err)
+					}
+					x.doomed = true
+					trace = append(trace, fmt.Sprintf("T%d write failed: %s", x.name, pgerr.As(err).Detail))
+				}
 			default:
 				active = append(active[:i], active[i+1:]...)
 				var err error
@@ -384,8 +408,14 @@ func ssiRandomHistory(t *testing.T, seed int64) (commits, aborts int) {
 						t.Fatalf("seed %d: %v", seed, err)
 					}
 					aborts++
+					if x.doomed {
+						early++
+					}
 					trace = append(trace, fmt.Sprintf("T%d abort: %s", x.name, pgerr.As(err).Detail))
 				} else {
+					if x.doomed {
+						t.Fatalf("seed %d: T%d failed a write but committed:\n%s", seed, x.name, strings.Join(trace, "\n"))
+					}
 					commits++
 					committed[x.name] = x
 					trace = append(trace, fmt.Sprintf("T%d commit ts=%d", x.name, x.ts))
@@ -459,7 +489,7 @@ func ssiRandomHistory(t *testing.T, seed int64) (commits, aborts int) {
 			t.Fatalf("seed %d: non-serializable history, cycle %v\n%s", seed, path, strings.Join(trace, "\n"))
 		}
 	}
-	return commits, aborts
+	return commits, aborts, early
 }
 
 // BenchmarkSSICommit measures a serializable read-modify-write commit

@@ -993,3 +993,105 @@ func TestLockStress(t *testing.T) {
 		t.Errorf("locks left: %+v", l)
 	}
 }
+
+// Hermitage G2-two-edges through the DB: the pivot's write fails (with
+// PostgreSQL's "during write" reason), not only its commit; a write
+// without an in-edge in the same situation proceeds.
+func TestSerializableFailsAtWrite(t *testing.T) {
+	db := memDB(t)
+	put(t, db, "x", "10", "y", "20")
+	ser := Options{Isolation: Serializable}
+	t1 := db.Begin(ser)
+	scanAll(t, t1, "a", "z", false)
+	t2 := db.Begin(ser)
+	get(t, t2, "y")
+	mustNil(t, t2.Put(ctx, []byte("y"), []byte("25")))
+	mustNil(t, t2.Commit(ctx))
+	t3 := db.Begin(ser)
+	if got := fmt.Sprint(scanAll(t, t3, "a", "z", false)); got != "[x=10 y=25]" {
+		t.Fatalf("t3 read %s", got)
+	}
+	mustNil(t, t3.Commit(ctx))
+	// A key nobody read: no in-edge, no failure yet.
+	mustNil(t, t1.Put(ctx, []byte("zz"), []byte("1")))
+	err := t1.Put(ctx, []byte("x"), []byte("0"))
+	e := pgerr.As(err)
+	if e == nil || e.Code != pgerr.SerializationFailure ||
+		e.Detail != "Reason code: Canceled on identification as a pivot, during write." {
+		t.Fatalf("t1's write: %v", err)
+	}
+	t1.Rollback()
+	if n := db.ssiRecords.Load(); n != 0 {
+		t.Fatalf("%d SSI records retained after every transaction ended", n)
+	}
+}
+
+// The lock table's commit record answers the newer-commit check of a new
+// lock exactly as the Manager would, and is pruned with it.
+func TestLockSeesNewerCommit(t *testing.T) {
+	db := memDB(t)
+	put(t, db, "k", "1")
+	rr := db.Begin(Options{Isolation: RepeatableRead})
+	rc := db.Begin(Options{Isolation: ReadCommitted})
+	get(t, rr, "k")
+	put(t, db, "k", "2") // commits after both snapshots
+	if err := rr.Put(ctx, []byte("k"), []byte("3")); pgerr.Code(err) != pgerr.SerializationFailure {
+		t.Fatalf("rr: %v", err)
+	}
+	rr.Rollback()
+	res, err := rc.Lock(ctx, []byte("k"), LockExclusive, WaitBlock)
+	mustNil(t, err)
+	if res != LockedNewer {
+		t.Fatalf("rc lock: %v, want LockedNewer", res)
+	}
+	v, _, err := rc.GetLatest(ctx, []byte("k"))
+	mustNil(t, err)
+	if string(v) != "2" {
+		t.Fatalf("GetLatest = %q", v)
+	}
+	mustNil(t, rc.Put(ctx, []byte("k"), []byte("3")))
+	mustNil(t, rc.Commit(ctx))
+	// A transaction begun after the commits finds nothing newer.
+	late := db.Begin(Options{Isolation: RepeatableRead})
+	mustNil(t, late.Put(ctx, []byte("k"), []byte("4")))
+	mustNil(t, late.Commit(ctx))
+	// Nothing is live: the next commit prunes every shard record it meets.
+	for i := range 64 {
+		put(t, db, fmt.Sprint("p", i), "v")
+	}
+	n := 0
+	for i := range db.locks.shards {
+		sh := &db.locks.shards[i]
+		sh.mu.Lock()
+		n += len(sh.t.commits)
+		sh.mu.Unlock()
+	}
+	if n > lockShardCount {
+		t.Fatalf("%d commit records retained with no live transaction", n)
+	}
+}
+
+// Refresh keeps the snapshot (and so the point reader) while nothing
+// committed, and moves it once something did.
+func TestRefreshKeepsReaderWhenIdle(t *testing.T) {
+	db := memDB(t)
+	put(t, db, "k", "1")
+	rc := db.Begin(Options{})
+	if get(t, rc, "k") != "1" {
+		t.Fatal("first read")
+	}
+	ts := rc.ReadTS()
+	rc.Refresh()
+	if rc.ReadTS() != ts {
+		t.Fatal("idle Refresh moved the snapshot")
+	}
+	put(t, db, "k", "2")
+	rc.Refresh()
+	if rc.ReadTS() == ts {
+		t.Fatal("Refresh did not move past a commit")
+	}
+	if got := get(t, rc, "k"); got != "2" {
+		t.Fatalf("after Refresh read %q", got)
+	}
+	mustNil(t, rc.Commit(ctx))
+}

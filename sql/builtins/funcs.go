@@ -12,6 +12,7 @@ func registerAll(r *Registry) {
 	registerJSONFuncs(r)
 	registerArrayFuncs(r)
 	registerMiscFuncs(r)
+	registerIdentFuncs(r)
 }
 
 // scalar registers (or extends) a scalar function.

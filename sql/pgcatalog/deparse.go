@@ -61,6 +61,9 @@ type deparser struct {
 	cols   map[string]*types.T
 	pretty bool
 	res    *pg_query.ParseResult // the parsed "SELECT <expr>", for rawNode
+	// scope, when set, resolves column references against a view's FROM
+	// clause (qualified Vars) instead of cols.
+	scope *viewScope
 }
 
 // deparseCheck is pg_get_constraintdef for CHECK constraints.
@@ -122,6 +125,13 @@ func (d *deparser) build(n *pg_query.Node) *dexpr {
 	case n.GetColumnRef() != nil:
 		f := n.GetColumnRef().Fields
 		if len(f) == 0 || f[len(f)-1].GetString_() == nil {
+			return d.rawNode(n)
+		}
+		if d.scope != nil {
+			if e, ok := d.scope.column(f); ok {
+				return e
+			}
+			d.scope.ok = false
 			return d.rawNode(n)
 		}
 		name := nodeString(f[len(f)-1])

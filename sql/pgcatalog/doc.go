@@ -18,18 +18,35 @@
 // So relation OIDs, column names and column types are PostgreSQL 15's,
 // generated from a real PostgreSQL 15 catalog (pg15_schema.go, pg15_data.go),
 // and catalog IDs double as OIDs. The few PostgreSQL types Conflux lacks are
-// mapped onto ones it has: aclitem[] is text[], pg_node_tree and regproc
-// columns are text (expressions are stored as SQL text; deparse.go
-// re-types them against the table's columns so defaults and CHECKs print
-// with the casts PostgreSQL's ruleutils shows, e.g. 'x'::text), xid is
-// int8, information_schema domains are their base types. System relations keep PostgreSQL's relkind ('r' for catalog
-// tables, 'v' for system views), so `\dt pg_catalog.*` and `\dv` list what
-// they list against PostgreSQL.
+// mapped onto ones it has: aclitem[] is text[], pg_node_tree columns are
+// text (expressions are stored as SQL text; deparse.go re-types them
+// against the table's columns so defaults and CHECKs print with the casts
+// PostgreSQL's ruleutils shows, e.g. 'x'::text), xid is int8,
+// information_schema's columns use the domains' base types (the domains
+// themselves are still pg_type rows, for SQLAlchemy's reflection).
+// System relations keep PostgreSQL's relkind ('r' for catalog tables, 'v'
+// for system views), so `\dt pg_catalog.*` and `\dv` list what they list
+// against PostgreSQL, and tables list PostgreSQL's system columns (ctid,
+// xmin, ... with negative attnum) because DBeaver shows them.
+//
+// pg_type's I/O columns are real regproc values: pgJDBC asks
+// typinput = 'pg_catalog.array_in'::regproc to find array types, so the
+// type I/O functions are pg_proc rows (pg15_procs.go, PostgreSQL's OIDs)
+// even though nothing can call them. View definitions (pg_get_viewdef,
+// pg_views, information_schema.views) are re-printed from the stored
+// SELECT the way ruleutils prints the analysed query (viewdef.go).
+//
+// Two answers depend on the server rather than the catalog, so they go
+// through optional interfaces the session may implement: PrivilegeChecker
+// (has_table_privilege, has_schema_privilege: without it everything is
+// granted) and RelationSizer (pg_relation_size and friends: without it
+// sizes are 0). Build parameters drivers read (max_index_keys, ...) fill
+// gaps in the session's settings (settings.go).
 //
 // What is not modelled yet is answered with empty relations of the right
 // shape (pg_trigger, pg_policy, pg_inherits, pg_publication...) or with
-// constants (every privilege check is true, sizes are 0), because an empty
-// answer lets psql print a correct description while an error aborts it.
+// constants, because an empty answer lets psql print a correct description
+// while an error aborts it.
 //
 // Live state (pg_locks, pg_stat_activity, and Conflux's own
 // conflux_gc_status) is not catalog, so it comes through an optional

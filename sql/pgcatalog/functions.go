@@ -101,10 +101,6 @@ func Functions(reg *builtins.Registry) []*builtins.Func {
 		return f
 	}
 
-	relSize := func(ctx *builtins.EvalContext, args []types.Datum) (types.Datum, error) {
-		return types.DInt(0), nil
-	}
-
 	fs := []*builtins.Func{
 		scalar("format_type", onNull(sig(1081, targs(O, I4), T, stable, func(ctx *builtins.EvalContext, a []types.Datum) (types.Datum, error) {
 			if types.IsNull(a[0]) {
@@ -124,6 +120,9 @@ func Functions(reg *builtins.Registry) []*builtins.Func {
 			return types.DBool(env.path().relationVisible(rel)), nil
 		})),
 		scalar("pg_type_is_visible", sig(2080, targs(O), B, stable, func(ctx *builtins.EvalContext, a []types.Datum) (types.Datum, error) {
+			if isInfoSchemaDomain(argOIDValue(a[0])) {
+				return types.DBool(false), nil // information_schema is not on the path
+			}
 			if typeRow(argOIDValue(a[0])) == nil {
 				return types.DNull, nil
 			}
@@ -214,8 +213,8 @@ func Functions(reg *builtins.Registry) []*builtins.Func {
 			}
 			return types.DInt(-1), nil
 		})),
-		privileges("has_table_privilege", 1922, 1923, 1924, 1925, 1926, 1927),
-		privileges("has_schema_privilege", 2268, 2269, 2270, 2271, 2272, 2273),
+		hasTablePrivilege(),
+		hasSchemaPrivilege(),
 		privileges("has_database_privilege", 2250, 2251, 2252, 2253, 2254, 2255),
 		privileges("has_sequence_privilege", 2181, 2182, 2183, 2184, 2185, 2186),
 		privileges("has_function_privilege", 2256, 2257, 2258, 2259, 2260, 2261),
@@ -285,11 +284,13 @@ func Functions(reg *builtins.Registry) []*builtins.Func {
 		scalar("pg_is_in_recovery", sig(3810, nil, B, builtins.Volatile, constant(types.DBool(false)))),
 		scalar("pg_tablespace_location", sig(3778, targs(O), T, stable, constant(types.DString("")))),
 		scalar("pg_relation_size",
-			sig(2325, targs(RC), I8, builtins.Volatile, relSize),
-			sig(2332, targs(RC, T), I8, builtins.Volatile, relSize)),
-		scalar("pg_total_relation_size", sig(2286, targs(RC), I8, builtins.Volatile, relSize)),
-		scalar("pg_table_size", sig(2997, targs(RC), I8, builtins.Volatile, relSize)),
-		scalar("pg_indexes_size", sig(2998, targs(RC), I8, builtins.Volatile, relSize)),
+			sig(2325, targs(RC), I8, builtins.Volatile, relationSize(sizeRelation)),
+			sig(2332, targs(RC, T), I8, builtins.Volatile, relationSize(sizeRelation))),
+		scalar("pg_total_relation_size", sig(2286, targs(RC), I8, builtins.Volatile, relationSize(sizeTotal))),
+		scalar("pg_table_size", sig(2997, targs(RC), I8, builtins.Volatile, relationSize(sizeTable))),
+		scalar("pg_indexes_size", sig(2998, targs(RC), I8, builtins.Volatile, relationSize(sizeIndexes))),
+		// Per-index scan counters are not kept; DBeaver's index list reads them.
+		scalar("pg_stat_get_numscans", sig(1928, targs(O), I8, stable, constant(types.DInt(0)))),
 		scalar("pg_size_pretty", sig(2288, targs(I8), T, builtins.Immutable, func(ctx *builtins.EvalContext, a []types.Datum) (types.Datum, error) {
 			return types.DString(sizePretty(int64(a[0].(types.DInt)))), nil
 		})),
@@ -303,6 +304,7 @@ func Functions(reg *builtins.Registry) []*builtins.Func {
 				return &keywordGen{}, nil
 			},
 		}}},
+		expandArray(),
 		scalar("pg_get_function_arguments", sig(2162, targs(O), T, stable, func(ctx *builtins.EvalContext, a []types.Datum) (types.Datum, error) {
 			if p := procs.byOid(argOIDValue(a[0])); p != nil {
 				return types.DString(p.argTypesString()), nil
@@ -352,6 +354,48 @@ func Functions(reg *builtins.Registry) []*builtins.Func {
 	return fs
 }
 
+// expandArray is information_schema._pg_expandarray(anyarray): one row
+// (x, n) per element, n counting from 1 whatever the array's lower bound.
+// pgJDBC's getPrimaryKeys and getIndexInfo and SQLAlchemy's reflection
+// expand indkey and conkey with it. Its x column takes the element type,
+// which a generator's columns cannot compute, so there is one overload per
+// key-array type the catalogs have.
+func expandArray() *builtins.Func {
+	gen := func(ctx *builtins.EvalContext, a []types.Datum) (builtins.Generator, error) {
+		arr, ok := a[0].(*types.DArray)
+		if !ok {
+			return &rowsGen{}, nil
+		}
+		rows := make([]types.Row, len(arr.Elems))
+		for i, e := range arr.Elems {
+			rows[i] = types.Row{e, types.DInt(i + 1)}
+		}
+		return &rowsGen{rows: rows}, nil
+	}
+	f := &builtins.Func{Name: "_pg_expandarray", Class: builtins.GeneratorClass}
+	for _, at := range []*types.T{types.Int2Vector, types.OidVector, types.ArrayOf(types.Int2), types.ArrayOf(types.Int4)} {
+		f.Overloads = append(f.Overloads, &builtins.Overload{
+			Args: targs(at), Ret: types.Record, Volatility: builtins.Immutable, Gen: gen,
+			GenCols: []catalog.Column{{Name: "x", Type: at.Elem}, {Name: "n", Type: types.Int4}},
+		})
+	}
+	return f
+}
+
+// rowsGen yields precomputed rows.
+type rowsGen struct {
+	rows []types.Row
+	i    int
+}
+
+func (g *rowsGen) Next(*builtins.EvalContext) (types.Row, bool, error) {
+	if g.i >= len(g.rows) {
+		return nil, false, nil
+	}
+	g.i++
+	return g.rows[g.i-1], true, nil
+}
+
 func userFn(ctx *builtins.EvalContext, a []types.Datum) (types.Datum, error) {
 	return types.DString(currentUser(ctx)), nil
 }
@@ -371,6 +415,9 @@ func currentSetting(ctx *builtins.EvalContext, name string, missingOK bool) (typ
 		if v, ok := ctx.Session.Setting(strings.ToLower(name)); ok {
 			return types.DString(v), nil
 		}
+	}
+	if s, ok := presetSetting(name); ok {
+		return types.DString(s.Value), nil
 	}
 	if missingOK {
 		return types.DNull, nil
@@ -447,18 +494,29 @@ func getExprPretty(ctx *builtins.EvalContext, expr types.Datum, relid uint32, pr
 	return types.DString(deparseExprText(string(s), cols, nil, true))
 }
 
-func viewDef(t *catalog.Table) types.Datum {
+func viewDef(ctx *builtins.EvalContext, t *catalog.Table, a []types.Datum) types.Datum {
 	if t == nil || t.Kind != catalog.KindView {
 		return types.DNull
 	}
-	return types.DString(t.ViewQuery)
+	// The second argument is pretty (boolean) or a wrap column (integer,
+	// which implies pretty).
+	pretty := false
+	if len(a) > 1 {
+		switch v := a[1].(type) {
+		case types.DBool:
+			pretty = bool(v)
+		case types.DInt:
+			pretty = true
+		}
+	}
+	return types.DString(viewDefinition(EvalNameEnv(ctx), t, pretty))
 }
 
 func viewDefByOID(ctx *builtins.EvalContext, a []types.Datum) (types.Datum, error) {
 	if ctx.Catalog == nil {
 		return types.DNull, nil
 	}
-	return viewDef(ctx.Catalog.TableByID(catalog.ID(argOIDValue(a[0])))), nil
+	return viewDef(ctx, ctx.Catalog.TableByID(catalog.ID(argOIDValue(a[0]))), a), nil
 }
 
 func viewDefByName(ctx *builtins.EvalContext, a []types.Datum) (types.Datum, error) {
@@ -466,7 +524,7 @@ func viewDefByName(ctx *builtins.EvalContext, a []types.Datum) (types.Datum, err
 	if err != nil {
 		return nil, err
 	}
-	return viewDef(rel.table), nil
+	return viewDef(ctx, rel.table, a), nil
 }
 
 // serialSequence is pg_get_serial_sequence(table, column): the qualified

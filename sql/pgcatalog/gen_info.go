@@ -232,7 +232,7 @@ func genInfoViews(ctx context.Context, env catalog.VirtualEnv, r *rows) error {
 		set("table_catalog", dText(env.CurrentDatabase()))
 		set("table_schema", dText(schemaName(cat, t.SchemaID)))
 		set("table_name", dText(t.Name))
-		set("view_definition", dText(t.ViewQuery))
+		set("view_definition", dText(viewDefinition(envNameEnv(env), t, false)))
 		set("check_option", dText("NONE"))
 		for _, c := range []string{"is_updatable", "is_insertable_into", "is_trigger_updatable",
 			"is_trigger_deletable", "is_trigger_insertable_into"} {

@@ -151,6 +151,9 @@ func options(m map[string]string) []string {
 
 func genAttribute(ctx context.Context, env catalog.VirtualEnv, r *rows) error {
 	for _, rel := range relations(env.Catalog()) {
+		if rel.kind == 'r' || rel.kind == 'S' || rel.kind == 'm' {
+			genSystemAttributes(rel, r)
+		}
 		for _, a := range rel.attrs() {
 			set := r.add()
 			set("attrelid", dOid(rel.oid))
@@ -187,6 +190,54 @@ func genAttribute(ctx context.Context, env catalog.VirtualEnv, r *rows) error {
 		}
 	}
 	return nil
+}
+
+// systemAttributes are the system columns PostgreSQL lists (with negative
+// attnum) for every table, sequence and materialized view. Conflux has no
+// ctid or xmin to select, but DBeaver's column browser reads all of
+// pg_attribute and shows them, so they are listed as PostgreSQL lists them.
+var systemAttributes = []struct {
+	name  string
+	num   int64
+	typ   uint32
+	len   int64
+	byval bool
+	align byte
+}{
+	{"tableoid", -6, types.OidOid, 4, true, 'i'},
+	{"cmax", -5, 29, 4, true, 'i'},
+	{"xmax", -4, 28, 4, true, 'i'},
+	{"cmin", -3, 29, 4, true, 'i'},
+	{"xmin", -2, 28, 4, true, 'i'},
+	{"ctid", -1, 27, 6, false, 's'},
+}
+
+func genSystemAttributes(rel relation, r *rows) {
+	for _, a := range systemAttributes {
+		set := r.add()
+		set("attrelid", dOid(rel.oid))
+		set("attname", dText(a.name))
+		set("atttypid", dOid(a.typ))
+		set("attstattarget", dInt(0))
+		set("attlen", dInt(a.len))
+		set("attnum", dInt(a.num))
+		set("attndims", dInt(0))
+		set("attcacheoff", dInt(-1))
+		set("atttypmod", dInt(-1))
+		set("attbyval", dBool(a.byval))
+		set("attalign", dChar(a.align))
+		set("attstorage", dChar('p'))
+		set("attcompression", dText(""))
+		set("attnotnull", dBool(true))
+		set("atthasdef", dBool(false))
+		set("atthasmissing", dBool(false))
+		set("attidentity", dText(""))
+		set("attgenerated", dText(""))
+		set("attisdropped", dBool(false))
+		set("attislocal", dBool(true))
+		set("attinhcount", dInt(0))
+		set("attcollation", dOid(0))
+	}
 }
 
 // identityChar is attidentity: 'a', 'd' or the empty "char".
@@ -229,19 +280,19 @@ func genType(ctx context.Context, env catalog.VirtualEnv, r *rows) error {
 		set("typisdefined", dBool(true))
 		set("typdelim", dChar(','))
 		set("typrelid", dOid(0))
-		set("typsubscript", dText("-"))
+		set("typsubscript", ioProc("-"))
 		if t.category == 'A' {
-			set("typsubscript", dText("array_subscript_handler"))
+			set("typsubscript", ioProc("array_subscript_handler"))
 		}
 		set("typelem", dOid(t.elem))
 		set("typarray", dOid(t.array))
-		set("typinput", dText(t.input))
-		set("typoutput", dText(t.output))
-		set("typreceive", dText(t.receive))
-		set("typsend", dText(t.send))
-		set("typmodin", dText(t.modin))
-		set("typmodout", dText(t.modout))
-		set("typanalyze", dText("-"))
+		set("typinput", ioProc(t.input))
+		set("typoutput", ioProc(t.output))
+		set("typreceive", ioProc(t.receive))
+		set("typsend", ioProc(t.send))
+		set("typmodin", ioProc(t.modin))
+		set("typmodout", ioProc(t.modout))
+		set("typanalyze", ioProc("-"))
 		set("typalign", dChar(t.align))
 		set("typstorage", dChar(t.storage))
 		set("typnotnull", dBool(false))
@@ -250,7 +301,20 @@ func genType(ctx context.Context, env catalog.VirtualEnv, r *rows) error {
 		set("typndims", dInt(0))
 		set("typcollation", dOid(t.collation))
 	}
+	genDomainTypes(r)
 	return nil
+}
+
+// ioProc is the regproc value of a type I/O function name ("-" is 0).
+func ioProc(name string) types.Datum {
+	for _, list := range [][]ioProcRow{pgTypeIOProcs, domainIOProcs} {
+		for i := range list {
+			if list[i].name == name {
+				return dOid(list[i].oid)
+			}
+		}
+	}
+	return dOid(0)
 }
 
 func genIndex(ctx context.Context, env catalog.VirtualEnv, r *rows) error {
@@ -384,6 +448,24 @@ func genAttrdef(ctx context.Context, env catalog.VirtualEnv, r *rows) error {
 }
 
 func genDescription(ctx context.Context, env catalog.VirtualEnv, r *rows) error {
+	// The built-in schemas' comments, as initdb sets them.
+	for _, d := range []struct {
+		oid  catalog.ID
+		desc string
+	}{
+		{catalog.PgCatalogSchemaID, "system catalog schema"},
+		{pgToastSchemaID, "reserved schema for TOAST tables"},
+		{catalog.PublicSchemaID, "standard public schema"},
+	} {
+		if schemaName(env.Catalog(), d.oid) == "" {
+			continue
+		}
+		set := r.add()
+		set("objoid", dOid(d.oid))
+		set("classoid", dOid(pgNamespaceOID))
+		set("objsubid", dInt(0))
+		set("description", dText(d.desc))
+	}
 	for _, t := range env.Catalog().Tables() {
 		if t.Comment == "" {
 			continue
@@ -535,7 +617,7 @@ func genUser(ctx context.Context, env catalog.VirtualEnv, r *rows) error {
 }
 
 func genSettings(ctx context.Context, env catalog.VirtualEnv, r *rows) error {
-	for _, s := range env.Settings() {
+	for _, s := range withPresets(env.Settings()) {
 		set := r.add()
 		set("name", dText(s.Name))
 		set("setting", dText(s.Value))
@@ -765,7 +847,7 @@ func genViews(ctx context.Context, env catalog.VirtualEnv, r *rows) error {
 		set("viewname", dText(rel.name))
 		set("viewowner", dText(ownerName(cat, rel.owner)))
 		if rel.table != nil {
-			set("definition", dText(rel.table.ViewQuery))
+			set("definition", dText(viewDefinition(envNameEnv(env), rel.table, false)))
 		}
 	}
 	return nil

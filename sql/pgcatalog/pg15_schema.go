@@ -1,6 +1,6 @@
 // Code generated from a PostgreSQL 15.18 catalog (pg_attribute of the system
 // relations below); DO NOT EDIT. Domains of information_schema are replaced
-// by their base types; aclitem[] becomes text[], pg_node_tree and regproc text.
+// by their base types; aclitem[] becomes text[], pg_node_tree becomes text; pg_type's regproc columns are regproc (the rest text).
 
 package pgcatalog
 
@@ -926,16 +926,16 @@ var pg15Relations = []relDef{
 		{"typisdefined", types.Bool},
 		{"typdelim", types.QChar},
 		{"typrelid", types.Oid},
-		{"typsubscript", types.Text},
+		{"typsubscript", types.Regproc},
 		{"typelem", types.Oid},
 		{"typarray", types.Oid},
-		{"typinput", types.Text},
-		{"typoutput", types.Text},
-		{"typreceive", types.Text},
-		{"typsend", types.Text},
-		{"typmodin", types.Text},
-		{"typmodout", types.Text},
-		{"typanalyze", types.Text},
+		{"typinput", types.Regproc},
+		{"typoutput", types.Regproc},
+		{"typreceive", types.Regproc},
+		{"typsend", types.Regproc},
+		{"typmodin", types.Regproc},
+		{"typmodout", types.Regproc},
+		{"typanalyze", types.Regproc},
 		{"typalign", types.QChar},
 		{"typstorage", types.QChar},
 		{"typnotnull", types.Bool},

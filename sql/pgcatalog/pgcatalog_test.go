@@ -349,7 +349,7 @@ func TestNamespacesTypesRolesDatabase(t *testing.T) {
 	}
 	typ := f.rowsOf(t, catalog.PgCatalogSchemaID, "pg_type")
 	expect(t, "int4", find(typ, "typname", "int4"), "oid", "23", "typlen", "4", "typbyval", "t", "typtype", "b",
-		"typcategory", "N", "typarray", "1007", "typinput", "int4in", "typnamespace", "11")
+		"typcategory", "N", "typarray", "1007", "typinput", "42", "typnamespace", "11") // typinput is regproc: int4in
 	expect(t, "_int4", find(typ, "typname", "_int4"), "oid", "1007", "typelem", "23", "typcategory", "A", "typlen", "-1")
 	expect(t, "varchar", find(typ, "typname", "varchar"), "typcollation", "100", "typcategory", "S")
 
@@ -378,7 +378,7 @@ func TestNamespacesTypesRolesDatabase(t *testing.T) {
 	expect(t, "pg_get_keywords", find(proc, "proname", "pg_get_keywords"), "proretset", "t")
 
 	views := f.rowsOf(t, catalog.PgCatalogSchemaID, "pg_views")
-	expect(t, "v", find(views, "viewname", "v"), "schemaname", "public", "definition", "SELECT id, email FROM t", "viewowner", "postgres")
+	expect(t, "v", find(views, "viewname", "v"), "schemaname", "public", "definition", " SELECT t.id,\n    t.email\n   FROM t;", "viewowner", "postgres")
 	tables := f.rowsOf(t, catalog.PgCatalogSchemaID, "pg_tables")
 	expect(t, "t", find(tables, "tablename", "t", "schemaname", "public"), "hasindexes", "t", "tableowner", "postgres")
 	indexes := f.rowsOf(t, catalog.PgCatalogSchemaID, "pg_indexes")
@@ -418,7 +418,7 @@ func TestInformationSchema(t *testing.T) {
 	expect(t, "s1", find(sch, "schema_name", "s1"), "schema_owner", "postgres", "catalog_name", "conflux")
 
 	views := f.rowsOf(t, I, "views")
-	expect(t, "v", find(views, "table_name", "v"), "view_definition", "SELECT id, email FROM t", "check_option", "NONE")
+	expect(t, "v", find(views, "table_name", "v"), "view_definition", " SELECT t.id,\n    t.email\n   FROM t;", "check_option", "NONE")
 
 	seqs := f.rowsOf(t, I, "sequences")
 	expect(t, "seq1", find(seqs, "sequence_name", "seq1"), "start_value", "1", "data_type", "bigint")
@@ -492,8 +492,8 @@ func TestFunctions(t *testing.T) {
 		{"pg_get_constraintdef", []types.Datum{I(tEmailID), B(true)}, "UNIQUE (email)"},
 		{"pg_get_constraintdef", []types.Datum{I(tNIdxID)}, "NULL"},
 		{"pg_get_expr", []types.Datum{S("now()"), I(tID), B(true)}, "now()"},
-		{"pg_get_viewdef", []types.Datum{I(vID), B(true)}, "SELECT id, email FROM t"},
-		{"pg_get_viewdef", []types.Datum{S("v")}, "SELECT id, email FROM t"},
+		{"pg_get_viewdef", []types.Datum{I(vID), B(true)}, " SELECT t.id,\n    t.email\n   FROM t;"},
+		{"pg_get_viewdef", []types.Datum{S("v")}, " SELECT t.id,\n    t.email\n   FROM t;"},
 		{"pg_get_serial_sequence", []types.Datum{S("t"), S("id")}, "NULL"},
 		{"pg_table_is_visible", []types.Datum{I(tID)}, "t"},
 		{"pg_table_is_visible", []types.Datum{I(s1tID)}, "f"},

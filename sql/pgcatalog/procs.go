@@ -69,11 +69,30 @@ func (p *procTable) load() {
 				p.byOID[oid] = &p.list[len(p.list)-1]
 			}
 		}
+		// The type I/O functions are catalog rows only; the registry never
+		// defines them, so their PostgreSQL OIDs are free.
+		for _, io := range append(append([]ioProcRow(nil), pgTypeIOProcs...), domainIOProcs...) {
+			if p.byOID[io.oid] != nil {
+				continue
+			}
+			ov := &builtins.Overload{Volatility: builtins.Volatility(io.volatile), Oid: io.oid}
+			p.list = append(p.list, proc{oid: io.oid, name: io.name, class: builtins.ScalarClass, ov: ov, args: io.args, ret: io.ret})
+			p.byOID[io.oid] = &p.list[len(p.list)-1]
+		}
 		// Re-point the map: appends may have moved the slice.
 		for i := range p.list {
 			p.byOID[p.list[i].oid] = &p.list[i]
 		}
 	})
+}
+
+// ioProcRow is a pg_proc row of a type I/O function (pg15_procs.go).
+type ioProcRow struct {
+	oid      uint32
+	name     string
+	args     []uint32
+	ret      uint32
+	volatile byte
 }
 
 func (p *procTable) all() []proc {
@@ -115,6 +134,12 @@ func retOID(f *builtins.Func, ov *builtins.Overload) uint32 {
 	return types.OidAnyElement
 }
 
+// Pseudo-type OIDs of the type I/O functions' arguments.
+const (
+	oidCstring  = 2275
+	oidInternal = 2281
+)
+
 // argTypesString is pg_get_function_arguments: "integer, text" (the
 // variadic parameter printed as "VARIADIC text[]").
 func (pr *proc) argTypesString() string {
@@ -155,6 +180,10 @@ func typeOIDName(oid uint32) string {
 		return "anyarray"
 	case 2776:
 		return "anynonarray"
+	case oidCstring:
+		return "cstring"
+	case oidInternal:
+		return "internal"
 	}
 	return formatType(oid, -1, true)
 }

@@ -277,6 +277,15 @@ func newSearchPath(cat catalog.Reader, path []string, user string) *searchPath {
 }
 
 // envSearchPath builds the search path of a virtual table's session.
+// envNameEnv is the NameEnv of a virtual table's environment.
+func envNameEnv(env catalog.VirtualEnv) NameEnv {
+	v, ok := env.Setting("search_path")
+	if !ok {
+		v = `"$user", public`
+	}
+	return NameEnv{Catalog: env.Catalog(), SearchPath: parseSearchPath(v), User: env.CurrentUser()}
+}
+
 func envSearchPath(env catalog.VirtualEnv) *searchPath {
 	v, ok := env.Setting("search_path")
 	if !ok {
@@ -329,12 +338,19 @@ func schemaName(cat catalog.Reader, id catalog.ID) string {
 		return "public"
 	case catalog.InfoSchemaSchemaID:
 		return "information_schema"
+	case pgToastSchemaID:
+		return "pg_toast"
 	}
 	return ""
 }
 
 // allSchemas returns the catalog's schemas plus the built-in ones it may
 // not list itself, ordered by OID.
+// pgToastSchemaID is pg_toast's OID. Conflux stores no TOAST tables, but
+// the schema exists in every PostgreSQL database and schema browsers list
+// it, so it is listed (empty) here too.
+const pgToastSchemaID catalog.ID = 99
+
 func allSchemas(cat catalog.Reader) []*catalog.Schema {
 	out := append([]*catalog.Schema(nil), cat.Schemas()...)
 	have := map[catalog.ID]bool{}
@@ -344,6 +360,7 @@ func allSchemas(cat catalog.Reader) []*catalog.Schema {
 	for _, b := range []catalog.Schema{
 		{ID: catalog.PgCatalogSchemaID, Name: "pg_catalog"},
 		{ID: catalog.InfoSchemaSchemaID, Name: "information_schema"},
+		{ID: pgToastSchemaID, Name: "pg_toast"},
 	} {
 		if !have[b.ID] {
 			b := b

@@ -239,3 +239,73 @@ func (a *DArray) Lower() int32 {
 	}
 	return a.LowerBound
 }
+
+// parseVectorText is int2vectorin / oidvectorin: integers separated by
+// spaces, no braces. Errors quote the rest of the input from the bad
+// element on, as PostgreSQL's do.
+func parseVectorText(s string, t *T) (Datum, error) {
+	elemName := "smallint"
+	if t.Oid == OidOidVector {
+		elemName = "oid"
+	}
+	var elems []Datum
+	for i := 0; ; {
+		for i < len(s) && isArraySpace(s[i]) {
+			i++
+		}
+		if i >= len(s) {
+			break
+		}
+		rest := s[i:]
+		j := i
+		if s[j] == '+' || s[j] == '-' {
+			j++
+		}
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		digits := s[i:j]
+		if digits == "" || digits == "+" || digits == "-" {
+			return nil, pgerr.New(pgerr.InvalidTextRepresentation, "invalid input syntax for type %s: \"%s\"", elemName, rest)
+		}
+		v, err := strconv.ParseInt(digits, 10, 64)
+		lo, hi := int64(-32768), int64(32767)
+		if t.Oid == OidOidVector {
+			lo, hi = -2147483648, 4294967295
+		}
+		if err != nil || v < lo || v > hi {
+			return nil, pgerr.New(pgerr.NumericValueOutOfRange, "value \"%s\" is out of range for type %s", rest, elemName)
+		}
+		if j < len(s) && !isArraySpace(s[j]) {
+			if t.Oid == OidOidVector {
+				rest = s[j:]
+			}
+			return nil, pgerr.New(pgerr.InvalidTextRepresentation, "invalid input syntax for type %s: \"%s\"", elemName, rest)
+		}
+		if t.Oid == OidOidVector {
+			v = int64(uint32(v))
+		}
+		elems = append(elems, DInt(v))
+		i = j
+	}
+	if elems == nil {
+		elems = []Datum{}
+	}
+	return &DArray{Elem: t.Elem, Elems: elems}, nil
+}
+
+// appendVectorText is int2vectorout / oidvectorout.
+func appendVectorText(buf []byte, a *DArray, t *T) []byte {
+	for i, e := range a.Elems {
+		if i > 0 {
+			buf = append(buf, ' ')
+		}
+		if e == DNull {
+			// Vectors cannot hold NULLs in PostgreSQL; print nothing
+			// rather than something a client would misparse.
+			continue
+		}
+		buf = AppendText(buf, e, t.Elem, nil)
+	}
+	return buf
+}

@@ -83,6 +83,9 @@ func ParseText(s string, t *T, ctx *Context) (Datum, error) {
 	case JSONFamily:
 		return ParseJSON(s)
 	case ArrayFamily:
+		if t.IsVector() {
+			return parseVectorText(s, t)
+		}
 		return parseArrayText(s, t, ctx)
 	case RecordFamily:
 		return nil, pgerr.Unsupported("input of anonymous composite types")
@@ -144,6 +147,9 @@ func AppendText(buf []byte, d Datum, t *T, ctx *Context) []byte {
 	case *DJSON:
 		return AppendJSON(buf, v.V)
 	case *DArray:
+		if t.IsVector() {
+			return appendVectorText(buf, v, t)
+		}
 		return appendArrayText(buf, v, t, ctx)
 	case *DTuple:
 		return appendTupleText(buf, v, ctx)

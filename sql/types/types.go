@@ -57,6 +57,12 @@ type T struct {
 	Typmod int32
 	// Elem is the element type of an array.
 	Elem *T
+	// Fields and Labels describe a record's columns when the producer
+	// knows them (a set-returning function's OUT columns); both are nil
+	// for an anonymous ROW(...). They are what (expr).field resolves
+	// against, so the shape travels with the type through subqueries.
+	Fields []*T
+	Labels []string
 }
 
 // PostgreSQL type OIDs (pg_type.oid) for the types Conflux supports.
@@ -174,6 +180,29 @@ var arrayOids = map[uint32]uint32{
 // ArrayOf returns the one-dimensional array type with element type elem.
 func ArrayOf(elem *T) *T {
 	return &T{Family: ArrayFamily, Oid: arrayOids[elem.Oid], Typmod: -1, Elem: elem}
+}
+
+// RecordOf returns a record type whose columns have the given types and
+// names (len(labels) == len(fields)).
+func RecordOf(fields []*T, labels []string) *T {
+	return &T{Family: RecordFamily, Oid: OidRecord, Typmod: -1, Fields: fields, Labels: labels}
+}
+
+// FieldIndex returns the position of the record column called name, or
+// -1 when t has no such labelled column.
+func (t *T) FieldIndex(name string) int {
+	for i, l := range t.Labels {
+		if l == name && i < len(t.Fields) {
+			return i
+		}
+	}
+	return -1
+}
+
+// IsVector reports whether t is int2vector or oidvector: arrays that
+// PostgreSQL prints space-separated and indexes from 0.
+func (t *T) IsVector() bool {
+	return t != nil && (t.Oid == OidInt2Vector || t.Oid == OidOidVector)
 }
 
 // WithTypmod returns a copy of t with the given type modifier.
@@ -367,6 +396,10 @@ func ByName(name string) *T {
 		return Regrole
 	case "record":
 		return Record
+	case "int2vector":
+		return Int2Vector
+	case "oidvector":
+		return OidVector
 	case "void":
 		return Void
 	case "unknown":

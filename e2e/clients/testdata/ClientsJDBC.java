@@ -181,6 +181,14 @@ public class ClientsJDBC {
         new String[] {"TABLE_SCHEM", "TABLE_NAME", "TABLE_TYPE"}, true));
     step("getTables TABLE", () -> printRS("getTables TABLE", md.getTables(null, "public", "j%", new String[] {"TABLE"}),
         new String[] {"TABLE_NAME"}, true));
+    step("getTables VIEW", () -> printRS("getTables VIEW", md.getTables(null, "public", "j%", new String[] {"VIEW"}),
+        new String[] {"TABLE_SCHEM", "TABLE_NAME", "TABLE_TYPE"}, true));
+    step("getTables system", () -> printRS("getTables system", md.getTables(null, "pg_catalog", "pg_clas_", null),
+        new String[] {"TABLE_SCHEM", "TABLE_NAME", "TABLE_TYPE"}, true));
+    step("getSchemas pattern", () -> printRS("getSchemas pattern", md.getSchemas(null, "pub%"),
+        new String[] {"TABLE_SCHEM", "TABLE_CATALOG"}, true));
+    step("getColumns view", () -> printRS("getColumns view", md.getColumns(null, "public", "jv", null),
+        new String[] {"COLUMN_NAME", "TYPE_NAME", "DATA_TYPE", "NULLABLE", "ORDINAL_POSITION"}, false));
     step("getColumns", () -> printRS("getColumns", md.getColumns(null, "public", "j%", "%"),
         new String[] {"TABLE_NAME", "COLUMN_NAME", "DATA_TYPE", "TYPE_NAME", "COLUMN_SIZE", "DECIMAL_DIGITS", "NULLABLE", "COLUMN_DEF", "ORDINAL_POSITION", "IS_NULLABLE", "IS_AUTOINCREMENT"}, false));
     step("getPrimaryKeys", () -> printRS("getPrimaryKeys", md.getPrimaryKeys(null, "public", "jorders"),
@@ -214,6 +222,10 @@ public class ClientsJDBC {
       while (rs.next()) n++;
       out("getFunctions lower: " + (n > 0 ? "found" : "missing"));
     });
+    step("getFunctions details", () -> printRS("getFunctions details", md.getFunctions(null, "pg_catalog", "quote_ident"),
+        new String[] {"FUNCTION_SCHEM", "FUNCTION_NAME", "FUNCTION_TYPE"}, true));
+    step("getFunctionColumns", () -> printRS("getFunctionColumns", md.getFunctionColumns(null, "pg_catalog", "initcap", null),
+        new String[] {"FUNCTION_NAME", "COLUMN_NAME", "COLUMN_TYPE", "DATA_TYPE", "TYPE_NAME", "ORDINAL_POSITION"}, true));
     step("misc metadata", () -> {
       out("identifier quote " + md.getIdentifierQuoteString());
       out("supports transactions " + md.supportsTransactions());

@@ -156,6 +156,46 @@ def transactions():
     conn.autocommit = False
 
 
+def held_cursor():
+    # withhold=True: DECLARE ... WITH HOLD, usable after COMMIT;
+    # scrollable=True: DECLARE ... SCROLL, moved with MOVE in both directions.
+    with conn.cursor(name="held", withhold=True, scrollable=True) as hc:
+        hc.execute("select id from py_items where id <= 10 order by id")
+        conn.commit()
+        out("held first 3", hc.fetchmany(3))
+        hc.scroll(-2)
+        out("after scroll -2", hc.fetchone())
+        hc.scroll(7, mode="absolute")
+        out("absolute 7", hc.fetchone())
+        out("rest", hc.fetchall())
+    conn.commit()
+    with conn.cursor(name="noscroll", scrollable=False) as nc:
+        nc.execute("select id from py_items where id <= 5 order by id")
+        out("no scroll", nc.fetchmany(2))
+        try:
+            nc.scroll(-1)
+            check("scroll back", "no error", "55000")
+        except psycopg2.Error as e:
+            check("scroll back", e.pgcode, "55000")
+    conn.rollback()
+
+
+def copy_legacy():
+    # copy_from/copy_to send the pre-9.0 syntax: WITH DELIMITER AS ... NULL AS ...
+    cur.execute("create temp table py_copy (id int, name text)")
+    cur.copy_from(io.StringIO("1|one\n2|\\N\n3|three\n"), "py_copy", sep="|")
+    o = io.StringIO()
+    cur.copy_to(o, "py_copy", sep=",", null="NULL")
+    out("copy_to", o.getvalue())
+    o = io.StringIO()
+    cur.copy_expert("copy py_copy to stdout with csv header delimiter ';' force quote name", o)
+    out("csv force quote", o.getvalue())
+    cur.copy_expert("copy py_copy from stdin with csv force not null name", io.StringIO("4,\n"))
+    cur.execute("select id, name is null from py_copy where id = 4")
+    out("force not null", cur.fetchone())
+    conn.rollback()
+
+
 def dict_cursor():
     with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as dc:
         dc.execute("select id, name from py_items where id in (2, 3) order by id")
@@ -165,6 +205,6 @@ def dict_cursor():
 
 for name, fn in [("params", params), ("types", types), ("executemany", executemany),
                  ("server_cursor", server_cursor), ("copy", copy), ("transactions", transactions),
-                 ("dict_cursor", dict_cursor)]:
+                 ("held_cursor", held_cursor), ("copy_legacy", copy_legacy), ("dict_cursor", dict_cursor)]:
     step(name, fn)
 out("ALL CHECKS PASSED" if failures == 0 else "%d CHECKS FAILED" % failures)
