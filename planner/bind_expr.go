@@ -799,7 +799,7 @@ func (b *binder) bindIndirection(ind *pg_query.A_Indirection, sc *scope) (Expr, 
 		}
 		if f := strVal(in); f != "" {
 			if e, err = selectField(e, f); err != nil {
-				return nil, err
+				return nil, withPosition(err, argLocation(ind.Arg))
 			}
 			continue
 		}
@@ -837,6 +837,15 @@ func (b *binder) bindIndirection(ind *pg_query.A_Indirection, sc *scope) (Expr, 
 			}
 			if sl.Hi, sl.HasHi, err = bound(idx.Uidx); err != nil {
 				return nil, err
+			}
+			if t.IsVector() {
+				// A 0-based vector's slice is a plain array.
+				sl.Typ = types.ArrayOf(t.Elem)
+				for _, x := range []*Expr{&sl.Lo, &sl.Hi} {
+					if *x, err = b.shiftSubscript(*x); err != nil {
+						return nil, err
+					}
+				}
 			}
 			e = sl
 			continue

@@ -110,19 +110,15 @@ func fieldOverload(i int, typ *types.T) *builtins.Overload {
 	}
 }
 
-// shiftSubscript returns idx + 1, for 0-based vector subscripts.
+// shiftSubscript returns idx + 1 (idx is an int4), for 0-based vector
+// subscripts.
 func (b *binder) shiftSubscript(idx Expr) (Expr, error) {
-	one := &Const{Val: types.DInt(1), Typ: types.Int4}
-	_, ov, coerced, err := b.reg.ResolveFunc("+", []*types.T{idx.Type(), types.Int4})
+	ov, err := b.reg.ResolveBinaryOp("+", types.Int4, types.Int4)
 	if err != nil {
 		return nil, err
 	}
-	if len(coerced) > 0 && coerced[0] != nil && !coerced[0].Identical(idx.Type()) {
-		if idx, err = b.coerce(idx, coerced[0], "subscript"); err != nil {
-			return nil, err
-		}
-	}
-	return &CallExpr{Name: "+", Overload: ov, Args: []Expr{idx, one}, Typ: retType(ov, []*types.T{idx.Type(), types.Int4})}, nil
+	one := &Const{Val: types.DInt(1), Typ: types.Int4}
+	return &CallExpr{Name: "+", Overload: ov, Args: []Expr{idx, one}, Typ: types.Int4}, nil
 }
 
 // isFieldStar reports whether ind is (expr).* — a star as the last step.
@@ -153,4 +149,23 @@ func (b *binder) expandFieldStar(ind *pg_query.A_Indirection, sc *scope) ([]targ
 		out[i] = target{expr: x, name: names[i], meta: ColMeta{Name: names[i], Typ: x.Type()}}
 	}
 	return out, nil
+}
+
+// argLocation is where the expression n starts in the query text (-1 when
+// unknown), for error cursors PostgreSQL places on a field selection's
+// argument.
+func argLocation(n *pg_query.Node) int32 {
+	switch x := n.Node.(type) {
+	case *pg_query.Node_ColumnRef:
+		return x.ColumnRef.Location
+	case *pg_query.Node_AConst:
+		return x.AConst.Location
+	case *pg_query.Node_FuncCall:
+		return x.FuncCall.Location
+	case *pg_query.Node_RowExpr:
+		return x.RowExpr.Location
+	case *pg_query.Node_TypeCast:
+		return x.TypeCast.Location
+	}
+	return -1
 }

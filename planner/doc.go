@@ -38,6 +38,13 @@
 // ... USING) the executor restarts the statement instead, a documented
 // deviation from PostgreSQL's per-row re-check.
 //
+// Composite values. A multi-column set-returning function in a select
+// list yields one record per row, typed with a labelled record type
+// (types.RecordOf), so (expr).field and (expr).* resolve by label even
+// through a subquery; selecting from a TupleExpr folds to the element, and
+// anything else becomes an ordinary field-extracting call (bind_field.go),
+// so the executor needs no node of its own for it.
+//
 // A Plan is immutable once built and depends only on the catalog version
 // it was bound against: prepared statements Build once and Run many times
 // with different parameters.

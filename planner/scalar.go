@@ -254,6 +254,9 @@ func (e *Const) String() string {
 		return "NULL"
 	}
 	s := datumString(e.Val)
+	if e.Typ.IsVector() {
+		s = types.FormatText(e.Val, e.Typ, nil)
+	}
 	switch e.Typ.Family {
 	case types.IntFamily, types.FloatFamily, types.DecimalFamily, types.BoolFamily:
 		return s

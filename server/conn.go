@@ -86,9 +86,6 @@ func fatal(code, format string, args ...any) error {
 	return &fatalError{e}
 }
 
-// idleInTransactionSessionTimeout is SQLSTATE 25P03 (pgerr has no name for it).
-const idleInTransactionSessionTimeout = "25P03"
-
 // errClosed ends the connection silently (client went away, Terminate).
 var errClosed = errors.New("connection closed")
 
@@ -179,7 +176,7 @@ func (c *conn) run() error {
 		}
 		if err != nil {
 			if idle && c.ctx.Err() == nil && isTimeout(err) {
-				return fatal(idleInTransactionSessionTimeout, "terminating connection due to idle-in-transaction timeout")
+				return fatal(pgerr.IdleInTransactionSessionTimeout, "terminating connection due to idle-in-transaction timeout")
 			}
 			return c.receiveErr(err)
 		}

@@ -97,6 +97,34 @@ func (s *Session) markIdle(status byte) {
 	act.mu.Unlock()
 }
 
+// SetSSL records the connection's TLS state; the server calls it right
+// after NewSession. serverOn (the server has a certificate) is what SHOW
+// ssl and pg_settings report, as PostgreSQL's ssl parameter is a server
+// setting; version and cipher are this connection's, empty without TLS
+// (pg_stat_ssl).
+func (s *Session) SetSSL(serverOn bool, version, cipher string) {
+	s.settings.values["ssl"] = boolSetting(serverOn)
+	s.settings.version++
+	act := s.activity
+	act.mu.Lock()
+	act.a.SSL, act.a.SSLVersion, act.a.SSLCipher = version != "", version, cipher
+	act.mu.Unlock()
+}
+
+// sessionCtxKey carries the executing session in the context a
+// statement runs under, so system-table generators (called by the
+// executor with a catalog-only env) can show the session's own state.
+type sessionCtxKey struct{}
+
+func withSession(ctx context.Context, s *Session) context.Context {
+	return context.WithValue(ctx, sessionCtxKey{}, s)
+}
+
+// sessionView is what pgcatalog.SessionEnv exposes of a session.
+type sessionView struct{ s *Session }
+
+func (ss sessionView) Cursors() []pgcatalog.CursorInfo { return ss.s.Cursors() }
+
 // engineRuntime is the runtime state pg_locks, pg_stat_activity and
 // conflux_gc_status show.
 type engineRuntime struct{ e *Engine }
@@ -110,9 +138,19 @@ func (r engineRuntime) Activity() []pgcatalog.Activity { return r.e.sessions.lis
 type runtimeEnv struct {
 	catalog.VirtualEnv
 	e *Engine
+	s *Session // the querying session; nil when the context lacks it
 }
 
 func (r runtimeEnv) Runtime() pgcatalog.Runtime { return engineRuntime{r.e} }
+
+// SessionState implements pgcatalog.SessionEnv; a nil result (no session
+// in the context) shows no rows.
+func (r runtimeEnv) SessionState() pgcatalog.SessionState {
+	if r.s == nil {
+		return nil
+	}
+	return sessionView{r.s}
+}
 
 // withRuntime wraps each system table's generator so it sees the engine's
 // runtime state through its env.
@@ -120,7 +158,8 @@ func (e *Engine) withRuntime(vts []*catalog.VirtualTable) []*catalog.VirtualTabl
 	for _, vt := range vts {
 		gen := vt.Generate
 		vt.Generate = func(ctx context.Context, env catalog.VirtualEnv) ([]types.Row, error) {
-			return gen(ctx, runtimeEnv{VirtualEnv: env, e: e})
+			s, _ := ctx.Value(sessionCtxKey{}).(*Session)
+			return gen(ctx, runtimeEnv{VirtualEnv: env, e: e, s: s})
 		}
 	}
 	return vts

@@ -9,6 +9,7 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/conflux-db/conflux/sql/pgcatalog"
 	"github.com/conflux-db/conflux/sql/pgerr"
 	"github.com/conflux-db/conflux/sql/types"
 )
@@ -38,9 +39,6 @@ const (
 	cursorOptAsensitive  = 0x0010
 	cursorOptHold        = 0x0020
 )
-
-// codeInvalidCursorDefinition is SQLSTATE 42P11 (not among pgerr's names).
-const codeInvalidCursorDefinition = "42P11"
 
 // fetchAll is FETCH ALL's count (LONG_MAX in PostgreSQL).
 const fetchAll = math.MaxInt64
@@ -96,7 +94,7 @@ func (s *Session) prepareCursorStmt(ctx context.Context, p *Prepared, declared [
 			return err
 		}
 		if !q.returnsRows {
-			return pgerr.New(codeInvalidCursorDefinition, "DECLARE CURSOR must not contain data-modifying statements in WITH")
+			return pgerr.New(pgerr.InvalidCursorDefinition, "DECLARE CURSOR must not contain data-modifying statements in WITH")
 		}
 		cp.query = &Prepared{SQL: p.SQL, Kind: KindRows, ParamTypes: q.paramTypes, Columns: q.columns,
 			prepState: prepState{ast: d.Query, query: q}}
@@ -125,10 +123,10 @@ func (s *Session) prepareCursorStmt(ctx context.Context, p *Prepared, declared [
 func checkCursorOptions(d *pg_query.DeclareCursorStmt) error {
 	o := d.Options
 	if o&cursorOptScroll != 0 && o&cursorOptNoScroll != 0 {
-		return pgerr.New(codeInvalidCursorDefinition, "cannot specify both SCROLL and NO SCROLL")
+		return pgerr.New(pgerr.InvalidCursorDefinition, "cannot specify both SCROLL and NO SCROLL")
 	}
 	if o&cursorOptInsensitive != 0 && o&cursorOptAsensitive != 0 {
-		return pgerr.New(codeInvalidCursorDefinition, "cannot specify both ASENSITIVE and INSENSITIVE")
+		return pgerr.New(pgerr.InvalidCursorDefinition, "cannot specify both ASENSITIVE and INSENSITIVE")
 	}
 	if sel := d.Query.GetSelectStmt(); sel != nil && len(sel.LockingClause) > 0 {
 		if o&cursorOptHold != 0 {
@@ -239,14 +237,7 @@ func (s *Session) execDeclare(ctx context.Context, cp *cursorPrep, params []type
 }
 
 // CursorInfo describes an open cursor as pg_cursors shows it.
-type CursorInfo struct {
-	Name         string
-	Statement    string
-	IsHoldable   bool
-	IsBinary     bool
-	IsScrollable bool
-	CreationTime time.Time
-}
+type CursorInfo = pgcatalog.CursorInfo
 
 // Cursors lists the session's open cursors by name (the rows of
 // pg_cursors).

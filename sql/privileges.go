@@ -100,9 +100,6 @@ func (s *Session) allowed(cat *catalog.Snapshot, k privKey, owner string, acl *c
 	return ok
 }
 
-// invalidGrantOperation is SQLSTATE 0LP01; pgerr has no constant for it yet.
-const invalidGrantOperation = "0LP01"
-
 // syncPrivCache drops cached decisions made under another catalog.
 func (s *Session) syncPrivCache(cat *catalog.Snapshot) {
 	if s.priv.cacheCat != cat || s.priv.cache == nil {
@@ -465,7 +462,7 @@ func (s *Session) grant(ctx context.Context, st *pg_query.GrantStmt) (*Cursor, e
 			return nil, err
 		}
 		if name == catalog.PublicGrantee && st.GrantOption && st.IsGrant {
-			return nil, pgerr.New(invalidGrantOperation, "grant options can only be granted to roles")
+			return nil, pgerr.New(pgerr.InvalidGrantOperation, "grant options can only be granted to roles")
 		}
 		grantees = append(grantees, name)
 	}
@@ -485,10 +482,10 @@ func (s *Session) grant(ctx context.Context, st *pg_query.GrantStmt) (*Cursor, e
 			bit, ok := catalog.ParsePrivilege(ap.PrivName)
 			if !ok || bit&catalog.AllPrivileges(tg.kind) == 0 {
 				if tg.asSeqT && ok {
-					s.warning(invalidGrantOperation, "sequence \"%s\" only supports USAGE, SELECT, and UPDATE privileges", tg.name)
+					s.warning(pgerr.InvalidGrantOperation, "sequence \"%s\" only supports USAGE, SELECT, and UPDATE privileges", tg.name)
 					continue
 				}
-				return nil, pgerr.New(invalidGrantOperation, "invalid privilege type %s for %s", strings.ToUpper(ap.PrivName), tg.word)
+				return nil, pgerr.New(pgerr.InvalidGrantOperation, "invalid privilege type %s for %s", strings.ToUpper(ap.PrivName), tg.word)
 			}
 			privs |= bit
 		}
@@ -503,9 +500,9 @@ func (s *Session) grant(ctx context.Context, st *pg_query.GrantStmt) (*Cursor, e
 				return nil, permissionDenied(tg.word, tg.name)
 			}
 			// SQLSTATE 01007 privilege_not_granted / 01006 privilege_not_revoked.
-			code, verb := "01007", "were granted"
+			code, verb := pgerr.PrivilegeNotGranted, "were granted"
 			if !st.IsGrant {
-				code, verb = "01006", "could be revoked"
+				code, verb = pgerr.PrivilegeNotRevoked, "could be revoked"
 			}
 			switch {
 			case privs&opts == 0:
@@ -695,10 +692,10 @@ func (s *Session) grantRole(ctx context.Context, st *pg_query.GrantRoleStmt) (*C
 				return nil, err
 			}
 			if member == catalog.PublicGrantee {
-				return nil, pgerr.New(invalidGrantOperation, "role \"public\" cannot have explicit members")
+				return nil, pgerr.New(pgerr.InvalidGrantOperation, "role \"public\" cannot have explicit members")
 			}
 			if st.IsGrant && catalog.MemberOfClosure(cat, parent)[member] {
-				return nil, pgerr.New(invalidGrantOperation, "role \"%s\" is a member of role \"%s\"", parent, member)
+				return nil, pgerr.New(pgerr.InvalidGrantOperation, "role \"%s\" is a member of role \"%s\"", parent, member)
 			}
 			for i, r := range d.roles {
 				if r.Name != member {
@@ -1139,6 +1136,32 @@ func (si sessionInfo) HasSchemaPrivilege(role string, id catalog.ID, privs []pgc
 			return true, nil
 		}
 		if p.WithGrantOption && holdsGrantOption(cat, role, catalog.ObjSchema, sc.Owner, catalog.EffectiveSchemaACL(sc), bit) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+var _ pgcatalog.SequencePrivilegeChecker = sessionInfo{}
+
+// HasSequencePrivilege is has_sequence_privilege: catalog.SequencePrivilege
+// for each privilege, holding any of them is enough.
+func (si sessionInfo) HasSequencePrivilege(role string, id catalog.ID, privs []pgcatalog.Privilege) (bool, error) {
+	cat := si.s.catalog()
+	q := sequenceByID(cat, id)
+	if q == nil {
+		return false, nil
+	}
+	for _, p := range privs {
+		bit, ok := catalog.ParsePrivilege(p.Name)
+		if !ok {
+			continue
+		}
+		if p.WithGrantOption {
+			if holdsGrantOption(cat, role, catalog.ObjSequence, q.Owner, q.ACL, bit) {
+				return true, nil
+			}
+		} else if catalog.SequencePrivilege(cat, role, q, bit) {
 			return true, nil
 		}
 	}

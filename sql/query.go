@@ -91,6 +91,7 @@ func (s *Session) runPlanned(ctx context.Context, p *Prepared, params []types.Da
 	if err := s.checkPlan(q.plan); err != nil {
 		return nil, err
 	}
+	ctx = withSession(ctx, s) // session-local system views (pg_cursors)
 	res, err := exec.Run(ctx, q.plan, exec.Runtime{Txn: s.txn, Params: params, Eval: s.evalContext(ctx), Reuse: &q.reuse, Bulk: q.bulk})
 	if err != nil {
 		return nil, err

@@ -166,7 +166,7 @@ func (s *Session) dropRole(ctx context.Context, st *pg_query.DropRoleStmt) (*Cur
 		for i, r := range d.roles {
 			if r.Name == name {
 				if name == s.user || name == s.currentUser() {
-					return nil, pgerr.New("55006", "current user cannot be dropped") // object_in_use
+					return nil, pgerr.New(pgerr.ObjectInUse, "current user cannot be dropped")
 				}
 				if r.ID == 10 {
 					return nil, pgerr.New(pgerr.ObjectNotInPrerequisiteState, "cannot drop role %s because it is required by the database system", name)

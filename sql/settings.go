@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/conflux-db/conflux/catalog"
+	"github.com/conflux-db/conflux/sql/pgcatalog"
 	"github.com/conflux-db/conflux/sql/pgerr"
 )
 
@@ -22,6 +23,9 @@ type settingDef struct {
 	desc     string
 	vartype  string // bool, integer, string, enum, real
 	unit     string
+	// context is pg_settings.context when it is not implied by readOnly
+	// (internal) or its absence (user).
+	context string
 	// check validates and canonicalises a new value.
 	check func(v string) (string, error)
 }
@@ -31,7 +35,12 @@ const (
 	serverVersionNum = "160004"
 )
 
-var settingDefs = []settingDef{
+// settingDefs is every parameter SHOW, SHOW ALL, current_setting and
+// pg_settings know: the session's own plus pgcatalog's preset build
+// parameters (max_index_keys, ...), so all four agree.
+var settingDefs = withPresetDefs(sessionSettingDefs)
+
+var sessionSettingDefs = []settingDef{
 	{name: "application_name", def: "", reported: true, category: "Reporting and Logging", vartype: "string", desc: "Sets the application name to be reported in statistics and logs."},
 	{name: "client_encoding", def: "UTF8", reported: true, category: "Client Connection Defaults", vartype: "string", desc: "Sets the client's character set encoding.", check: checkEncoding},
 	{name: "DateStyle", def: "ISO, MDY", reported: true, category: "Client Connection Defaults", vartype: "string", desc: "Sets the display format for date and time values.", check: checkDateStyle},
@@ -78,6 +87,27 @@ var settingDefs = []settingDef{
 	{name: "xmloption", def: "content", category: "Client Connection Defaults", vartype: "enum", desc: "Sets whether XML data in implicit parsing and serialization operations is to be considered as documents or content fragments."},
 	{name: "geqo", def: "on", category: "Query Tuning", vartype: "bool", desc: "Enables genetic query optimization.", check: checkBool},
 	{name: "enable_seqscan", def: "on", category: "Query Tuning", vartype: "bool", desc: "Enables the planner's use of sequential-scan plans.", check: checkBool},
+	// ssl is on when the server has a certificate (Session.SetSSL), as
+	// PostgreSQL's is when ssl = on in its configuration.
+	{name: "ssl", def: "off", readOnly: true, context: "sighup", category: "Connections and Authentication / SSL", vartype: "bool", desc: "Enables SSL connections."},
+}
+
+// withPresetDefs appends pgcatalog's preset parameters the session list
+// does not define itself.
+func withPresetDefs(defs []settingDef) []settingDef {
+	have := make(map[string]bool, len(defs))
+	for _, d := range defs {
+		have[strings.ToLower(d.name)] = true
+	}
+	out := append([]settingDef(nil), defs...)
+	for _, p := range pgcatalog.PresetSettings() {
+		if have[strings.ToLower(p.Name)] {
+			continue
+		}
+		out = append(out, settingDef{name: p.Name, def: p.Value, readOnly: true, context: p.Context,
+			category: p.Category, desc: p.Description, vartype: p.VarType, unit: p.Unit})
+	}
+	return out
 }
 
 var settingByLower = func() map[string]*settingDef {
@@ -129,7 +159,7 @@ func (s *settings) set(name, value string, local bool) error {
 		}
 	} else {
 		if def.readOnly {
-			return pgerr.New("55P02", "parameter \"%s\" cannot be changed", lname)
+			return pgerr.New(pgerr.CantChangeRuntimeParam, "parameter \"%s\" cannot be changed", lname)
 		}
 		if def.check != nil {
 			v, err := def.check(value)
@@ -166,7 +196,7 @@ func (s *settings) reset(name string) error {
 		return pgerr.New(pgerr.UndefinedObject, "unrecognized configuration parameter \"%s\"", lname)
 	}
 	if def.readOnly {
-		return pgerr.New("55P02", "parameter \"%s\" cannot be changed", lname)
+		return pgerr.New(pgerr.CantChangeRuntimeParam, "parameter \"%s\" cannot be changed", lname)
 	}
 	s.values[lname] = def.def
 	if def.reported {
@@ -208,6 +238,9 @@ func (s *settings) list() []catalog.Setting {
 		ctx := "user"
 		if d.readOnly {
 			ctx = "internal"
+		}
+		if d.context != "" {
+			ctx = d.context
 		}
 		out = append(out, catalog.Setting{Name: d.name, Value: v, Unit: d.unit, Category: d.category,
 			Description: d.desc, Context: ctx, VarType: d.vartype, Source: "default"})

@@ -331,10 +331,11 @@ func (t *Txn) lockForWrite(ctx context.Context, key []byte) (string, uint64, err
 		return "", 0, ErrConcurrentUpdate()
 	}
 	// SSI's check at the write. Only retained records of committed
-	// serializable transactions can make the writer a pivot now; with none
-	// (every workload without concurrent serializable readers) this is
-	// one atomic load.
-	if t.opts.Isolation == Serializable && t.db.ssiRecords.Load() > 0 {
+	// serializable transactions can make the writer a pivot now, and only
+	// if it read something (its out-edges); otherwise this is one atomic
+	// load at most.
+	if t.opts.Isolation == Serializable && (len(t.reads) > 0 || len(t.spans) > 0) &&
+		t.db.ssiRecords.Load() > 0 {
 		db := t.db
 		db.mu.Lock()
 		err := db.mgr.CheckWrite(t.id, key, t.reads, t.spans)

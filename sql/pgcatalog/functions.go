@@ -216,7 +216,7 @@ func Functions(reg *builtins.Registry) []*builtins.Func {
 		hasTablePrivilege(),
 		hasSchemaPrivilege(),
 		privileges("has_database_privilege", 2250, 2251, 2252, 2253, 2254, 2255),
-		privileges("has_sequence_privilege", 2181, 2182, 2183, 2184, 2185, 2186),
+		hasSequencePrivilege(),
 		privileges("has_function_privilege", 2256, 2257, 2258, 2259, 2260, 2261),
 		scalar("has_column_privilege",
 			sig(3020, targs(T, T, T), B, stable, alwaysTrue),
@@ -253,7 +253,7 @@ func Functions(reg *builtins.Registry) []*builtins.Func {
 			return types.DString(currentDatabase(ctx)), nil
 		})),
 		scalar("current_user", sig(745, nil, N, stable, userFn)),
-		scalar("session_user", sig(746, nil, N, stable, userFn)),
+		scalar("session_user", sig(746, nil, N, stable, sessionUserFn)),
 		scalar("current_role", sig(0, nil, N, stable, userFn)),
 		scalar("user", sig(0, nil, N, stable, userFn)),
 		scalar("version", sig(89, nil, T, stable, constant(types.DString(Version)))),
@@ -398,6 +398,19 @@ func (g *rowsGen) Next(*builtins.EvalContext) (types.Row, bool, error) {
 
 func userFn(ctx *builtins.EvalContext, a []types.Datum) (types.Datum, error) {
 	return types.DString(currentUser(ctx)), nil
+}
+
+// SessionUserer is implemented by a session whose session_user can differ
+// from current_user (after SET ROLE).
+type SessionUserer interface {
+	SessionUser() string
+}
+
+func sessionUserFn(ctx *builtins.EvalContext, a []types.Datum) (types.Datum, error) {
+	if su, ok := ctx.Session.(SessionUserer); ok {
+		return types.DString(su.SessionUser()), nil
+	}
+	return userFn(ctx, a)
 }
 
 // txid is the transaction's start time in microseconds: unique per

@@ -48,6 +48,7 @@ func generators(procs *procTable) map[string]generator {
 		"pg_roles":            genRoles,
 		"pg_authid":           genAuthid,
 		"pg_user":             genUser,
+		"pg_auth_members":     genAuthMembers,
 		"pg_settings":         genSettings,
 		"pg_am":               genAm,
 		"pg_tablespace":       genTablespace,
@@ -62,6 +63,8 @@ func generators(procs *procTable) map[string]generator {
 		"pg_stat_activity":    genStatActivity,
 		"pg_stat_user_tables": genStatUserTables,
 		"pg_locks":            genLocks,
+		"pg_stat_ssl":         genStatSSL,
+		"pg_cursors":          genCursors,
 		"conflux_gc_status":   genGCStatus,
 		"pg_proc":             procs.genProc,
 
@@ -75,6 +78,8 @@ func generators(procs *procTable) map[string]generator {
 		"character_sets":                  genInfoCharacterSets,
 		"information_schema_catalog_name": genInfoCatalogName,
 		"enabled_roles":                   genInfoEnabledRoles,
+		"table_privileges":                genInfoTablePrivileges,
+		"role_table_grants":               genInfoRoleTableGrants,
 		"routines":                        procs.genInfoRoutines,
 	}
 }
@@ -88,7 +93,10 @@ func genClass(ctx context.Context, env catalog.VirtualEnv, r *rows) error {
 		set("relnamespace", dOid(rel.schema))
 		set("reltype", dOid(0))
 		set("reloftype", dOid(0))
-		set("relowner", roleOID(cat, rel.owner))
+		set("relowner", roleOID(cat, catalog.OwnerName(cat, rel.owner)))
+		if acl := relationACL(cat, rel); acl != nil {
+			set("relacl", dTextArray(acl))
+		}
 		am := 0
 		switch rel.kind {
 		case 'r', 'S':
@@ -258,7 +266,10 @@ func genNamespace(ctx context.Context, env catalog.VirtualEnv, r *rows) error {
 			// As in PostgreSQL 15, public belongs to pg_database_owner.
 			set("nspowner", dOid(pgDatabaseOwnerID))
 		} else {
-			set("nspowner", roleOID(cat, s.Owner))
+			set("nspowner", roleOID(cat, catalog.OwnerName(cat, s.Owner)))
+		}
+		if acl := schemaACL(cat, s); acl != nil {
+			set("nspacl", dTextArray(acl))
 		}
 	}
 	return nil

@@ -173,7 +173,7 @@ func relations(cat catalog.Reader) []relation {
 		}
 	}
 	for _, s := range cat.Sequences() {
-		out = append(out, relation{oid: s.ID, schema: s.SchemaID, name: s.Name, kind: 'S', seq: s})
+		out = append(out, relation{oid: s.ID, schema: s.SchemaID, name: s.Name, kind: 'S', owner: s.Owner, seq: s})
 	}
 	for _, v := range cat.VirtualTables() {
 		out = append(out, relation{oid: v.ID, schema: v.SchemaID, name: v.Name, kind: virtualKind(v.ID), virt: v})
@@ -210,7 +210,7 @@ func relationByName(cat catalog.Reader, schema catalog.ID, name string) (relatio
 		return relation{oid: v.ID, schema: v.SchemaID, name: v.Name, kind: virtualKind(v.ID), virt: v}, true
 	}
 	if s := cat.SequenceByName(schema, name); s != nil {
-		return relation{oid: s.ID, schema: s.SchemaID, name: s.Name, kind: 'S', seq: s}, true
+		return relation{oid: s.ID, schema: s.SchemaID, name: s.Name, kind: 'S', owner: s.Owner, seq: s}, true
 	}
 	for _, t := range cat.Tables() {
 		if t.SchemaID != schema {

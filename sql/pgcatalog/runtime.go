@@ -3,6 +3,7 @@ package pgcatalog
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/conflux-db/conflux/catalog"
@@ -45,6 +46,41 @@ type Activity struct {
 	XactStart    time.Time // zero outside a transaction
 	QueryStart   time.Time
 	StateChange  time.Time
+	// SSL is set when the connection uses TLS (pg_stat_ssl), with the
+	// protocol version ("TLSv1.3") and cipher suite name.
+	SSL        bool
+	SSLVersion string
+	SSLCipher  string
+}
+
+// SessionEnv is implemented by a catalog.VirtualEnv that knows the
+// querying session's private state: views such as pg_cursors show only
+// that session's objects, which the engine-wide Runtime cannot tell apart.
+type SessionEnv interface {
+	SessionState() SessionState
+}
+
+// SessionState is the querying session's own state.
+type SessionState interface {
+	// Cursors lists the session's open cursors by name.
+	Cursors() []CursorInfo
+}
+
+// CursorInfo describes an open cursor as pg_cursors shows it.
+type CursorInfo struct {
+	Name         string
+	Statement    string
+	IsHoldable   bool
+	IsBinary     bool
+	IsScrollable bool
+	CreationTime time.Time
+}
+
+func sessionStateOf(env catalog.VirtualEnv) SessionState {
+	if s, ok := env.(SessionEnv); ok {
+		return s.SessionState()
+	}
+	return nil
 }
 
 func runtimeOf(env catalog.VirtualEnv) Runtime {
@@ -209,3 +245,58 @@ func genStatActivity(ctx context.Context, env catalog.VirtualEnv, r *rows) error
 }
 
 func dTimestampTZ(t time.Time) types.Datum { return types.DTimestampTZ(t.UnixMicro()) }
+
+// genStatSSL is pg_stat_ssl: one row per client backend. Conflux has no
+// client certificates, so the client_dn, client_serial and issuer_dn
+// columns are NULL, as PostgreSQL's are without one.
+func genStatSSL(ctx context.Context, env catalog.VirtualEnv, r *rows) error {
+	rt := runtimeOf(env)
+	if rt == nil {
+		return nil
+	}
+	for _, a := range rt.Activity() {
+		set := r.add()
+		set("pid", dInt(int64(a.PID)))
+		set("ssl", dBool(a.SSL))
+		if a.SSL {
+			set("version", dText(a.SSLVersion))
+			set("cipher", dText(a.SSLCipher))
+			if bits := cipherBits(a.SSLCipher); bits > 0 {
+				set("bits", dInt(int64(bits)))
+			}
+		}
+	}
+	return nil
+}
+
+// cipherBits is the symmetric key size of a Go cipher suite name
+// (TLS_AES_128_GCM_SHA256 -> 128), what OpenSSL reports as the bits.
+func cipherBits(cipher string) int {
+	switch {
+	case strings.Contains(cipher, "AES_128"):
+		return 128
+	case strings.Contains(cipher, "AES_256"), strings.Contains(cipher, "CHACHA20"):
+		return 256
+	case strings.Contains(cipher, "3DES"):
+		return 168
+	}
+	return 0
+}
+
+// genCursors is pg_cursors: the querying session's open cursors.
+func genCursors(ctx context.Context, env catalog.VirtualEnv, r *rows) error {
+	ss := sessionStateOf(env)
+	if ss == nil {
+		return nil
+	}
+	for _, c := range ss.Cursors() {
+		set := r.add()
+		set("name", dText(c.Name))
+		set("statement", dText(c.Statement))
+		set("is_holdable", dBool(c.IsHoldable))
+		set("is_binary", dBool(c.IsBinary))
+		set("is_scrollable", dBool(c.IsScrollable))
+		set("creation_time", dTimestampTZ(c.CreationTime))
+	}
+	return nil
+}

@@ -103,6 +103,15 @@ const (
 	SQLJSONScalarRequired        = "2203F"
 	IndeterminateDatatype        = "42P18"
 	ReservedName                 = "42939"
+	// Warnings GRANT/REVOKE send when nothing (or not all) was granted or revoked.
+	PrivilegeNotRevoked = "01006"
+	PrivilegeNotGranted = "01007"
+	// InvalidGrantOperation: granting a role to itself, or in a loop.
+	InvalidGrantOperation           = "0LP01"
+	IdleInTransactionSessionTimeout = "25P03"
+	InvalidCursorDefinition         = "42P11"
+	ObjectInUse                     = "55006"
+	CantChangeRuntimeParam          = "55P02"
 )
 
 // Error is an error with a SQLSTATE, as sent in an ErrorResponse.

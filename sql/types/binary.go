@@ -145,7 +145,11 @@ func appendArrayBinary(buf []byte, a *DArray, t *T) ([]byte, error) {
 	buf = binary.BigEndian.AppendUint32(buf, hasNull)
 	buf = binary.BigEndian.AppendUint32(buf, et.Oid)
 	buf = binary.BigEndian.AppendUint32(buf, uint32(len(a.Elems)))
-	buf = binary.BigEndian.AppendUint32(buf, uint32(a.Lower()))
+	lb := a.Lower()
+	if t.IsVector() {
+		lb = 0 // int2vector and oidvector are 0-based on the wire too
+	}
+	buf = binary.BigEndian.AppendUint32(buf, uint32(lb))
 	var err error
 	for _, e := range a.Elems {
 		if buf, err = appendLenPrefixed(buf, e, et); err != nil {

@@ -12,6 +12,12 @@
 // intervals keep months, days and microseconds apart, and numeric values
 // keep their display scale (1.50 is not printed as 1.5).
 //
+// Records may carry their column types and names (RecordOf): a
+// set-returning function's record keeps its OUT column labels so that
+// (expr).field can be bound wherever the value travels. int2vector and
+// oidvector share the array Datum but print space-separated and are
+// 0-based on the wire, as PostgreSQL's catalog columns are.
+//
 // Session-dependent behaviour (time zone, IntervalStyle, DateStyle, the
 // transaction's "now") is passed explicitly through *Context so that the
 // package holds no global mutable state; a nil *Context means UTC, ISO
