@@ -64,6 +64,10 @@ type DB struct {
 	visibleTS  atomic.Uint64 // mgr.Visible()
 	horizonTS  atomic.Uint64 // mgr.Pruned(): a lower bound of every snapshot
 	ssiRecords atomic.Int64  // mgr.SSIRecords()
+	// unlockedTS is the largest commit timestamp of a transaction that
+	// wrote keys without their row locks (bulk.go), whose commits the lock
+	// table's record therefore misses; set under mu at Prepare.
+	unlockedTS atomic.Uint64
 }
 
 // publish refreshes the atomic mirrors; the caller holds mu.
@@ -320,14 +324,20 @@ func (t *Txn) Commit(ctx context.Context) error {
 	// batch would otherwise hold a large transaction's keys four times
 	// over. Their locks are marked written, for the lock table's record.
 	intents := make([]Intent, 0, t.buf.Len())
+	unlocked := false
 	for k, e := range t.buf.Ascend(btreemap.Min[string](), btreemap.Max[string]()) {
 		intents = append(intents, Intent{Key: unsafeBytes(k), ReadTS: e.readTS})
 		if i := t.findHeld(unsafeBytes(k)); i >= 0 {
 			t.held[i].written = true
+		} else {
+			unlocked = true
 		}
 	}
 	db.mu.Lock()
 	ts, err := db.mgr.Prepare(t.id, intents, t.reads, t.spans)
+	if err == nil && unlocked {
+		db.unlockedTS.Store(ts) // timestamps only grow under mu
+	}
 	db.publish()
 	db.mu.Unlock()
 	if err != nil {

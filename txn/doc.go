@@ -62,7 +62,9 @@
 // committer records its timestamp in the lock table's shard before
 // releasing, and the next transaction to lock the key reads it in the same
 // critical section that grants the lock. Records are dropped once below
-// the pruning horizon, which no snapshot predates. The answer stays true
+// the pruning horizon, which no snapshot predates. Bulk writes that skip
+// row locks (bulk.go) are not recorded; while such a commit is newer than
+// what the record answers, the Manager is asked instead. The answer stays true
 // while the lock is held (nobody else can commit the key), so re-checks
 // after a new READ COMMITTED snapshot touch no shared state at all.
 //

@@ -203,6 +203,16 @@ func (t *Txn) acquire(ctx context.Context, key []byte, s LockStrength, policy Wa
 	if lc != 0 {
 		clean = lc
 	}
+	if db.unlockedTS.Load() > clean {
+		// A bulk commit (bulk.go) wrote keys without their locks after
+		// clean, unrecorded here: only the Manager knows whether this
+		// key was one of them.
+		db.mu.Lock()
+		if db.mgr.CommittedAfter(key, clean) {
+			clean = max(clean, db.mgr.Visible())
+		}
+		db.mu.Unlock()
+	}
 	t.held = append(t.held, heldLock{key: k, strength: s, shard: uint8(si), clean: clean})
 	if t.heldIdx != nil {
 		t.heldIdx[k] = int32(i)
