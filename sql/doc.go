@@ -60,6 +60,29 @@
 // failure rolls back the statements before it, COMMIT inside it commits
 // what ran so far, and BEGIN inside it adopts them, as in PostgreSQL.
 //
+// # Where things are
+//
+//   - cursors.go: DECLARE/FETCH/MOVE/CLOSE. A cursor's rows are
+//     materialised at DECLARE, which gives PostgreSQL's visibility and
+//     makes WITH HOLD free; Session.Cursors feeds pg_cursors.
+//   - privileges.go: where catalog.HasPrivilege is enforced (every
+//     execution of a plan, utility statements, sequence functions), GRANT,
+//     REVOKE, SET ROLE, ownership changes, and the session side of
+//     has_*_privilege and session_user.
+//   - parsecache.go: the parser-free path for BEGIN/COMMIT/ROLLBACK and a
+//     per-session LRU of parsed query strings (the cgo parser dominates
+//     the cost of short statements).
+//   - activity.go: the registry of live sessions behind pg_stat_activity
+//     and pg_stat_ssl (SetSSL records the connection's TLS state), and the
+//     env wrapper that hands system-table generators the engine's runtime
+//     state and the querying session (pg_cursors), the latter through the
+//     statement's context because the executor's env is catalog-only.
+//   - sizes.go: pg_relation_size and friends, estimated from the key span
+//     a table or index occupies in storage.
+//   - settings.go: the GUCs. pgcatalog's preset build parameters
+//     (max_index_keys, ...) are part of the list, so SHOW, SHOW ALL,
+//     current_setting and pg_settings agree.
+//
 // # Catalog
 //
 // Descriptors (schemas, tables, views, sequences, roles) are JSON values

@@ -9,9 +9,9 @@
 // sslrootcert. The rules used are hostssl-only, so a plain-text client
 // must be refused with PostgreSQL's own FATAL 28000 wording.
 //
-// Whether a connection is encrypted is asked of the server
-// (pg_stat_ssl.ssl for the backend's pid) when it reports a row for the
-// connection, and otherwise taken from the client's own view (pgx's
-// *tls.Conn, psql's \conninfo); verify-full can never fall back to plain
-// text, which pins down the rest.
+// Whether a connection is encrypted is asked of the server: its
+// pg_stat_ssl row (ssl, and for pgx the protocol version, cipher and key
+// bits, checked against the client's own handshake) and SHOW ssl (on with
+// a certificate, off without one), as well as of the client (pgx's
+// *tls.Conn, psql's \conninfo).
 package tls

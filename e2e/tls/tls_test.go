@@ -141,6 +141,56 @@ func (s *server) connectFrom(src, user, password, params string) (*pgconn.PgConn
 // sslQuery asks the server whether this connection is encrypted.
 const sslQuery = "select ssl from pg_stat_ssl where pid = pg_backend_pid()"
 
+// sslDetailQuery is this connection's whole pg_stat_ssl row.
+const sslDetailQuery = `select ssl, version, cipher, bits, client_dn, client_serial, issuer_dn
+	from pg_stat_ssl where pid = pg_backend_pid()`
+
+// queryLine runs one query and renders its rows as "a|b" lines (NULL as
+// <null>), joined by newlines.
+func queryLine(t *testing.T, c *pgconn.PgConn, sql string) string {
+	t.Helper()
+	res, err := c.Exec(context.Background(), sql).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	var lines []string
+	for _, row := range res[0].Rows {
+		cols := make([]string, len(row))
+		for i, v := range row {
+			if v == nil {
+				cols[i] = "<null>"
+			} else {
+				cols[i] = string(v)
+			}
+		}
+		lines = append(lines, strings.Join(cols, "|"))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// tlsVersionName and cipherBits name a negotiated connection as
+// PostgreSQL (OpenSSL) does in pg_stat_ssl.
+func tlsVersionName(v uint16) string {
+	switch v {
+	case tls.VersionTLS12:
+		return "TLSv1.2"
+	case tls.VersionTLS13:
+		return "TLSv1.3"
+	}
+	return tls.VersionName(v)
+}
+
+func cipherBits(suite uint16) int {
+	name := tls.CipherSuiteName(suite)
+	switch {
+	case strings.Contains(name, "AES_128"):
+		return 128
+	case strings.Contains(name, "AES_256"), strings.Contains(name, "CHACHA20"):
+		return 256
+	}
+	return 0
+}
+
 // setup starts a server with a CA-signed certificate and the
 // hostssl-only rules, and creates the SCRAM role app/apppw.
 func setup(t *testing.T) (s *server, ca, wrongCA *tlstest.CA) {
@@ -190,16 +240,14 @@ func TestPgx(t *testing.T) {
 			if v := tc.ConnectionState().Version; v < tls.VersionTLS12 {
 				t.Errorf("TLS version %#x", v)
 			}
-			res, err := c.Exec(context.Background(), sslQuery).ReadAll()
-			if err != nil {
-				t.Fatal(err)
+			// The server's view must agree with the client's handshake.
+			st := tc.ConnectionState()
+			want := fmt.Sprintf("t|%s|%s|%d|<null>|<null>|<null>", tlsVersionName(st.Version), tls.CipherSuiteName(st.CipherSuite), cipherBits(st.CipherSuite))
+			if got := queryLine(t, c, sslDetailQuery); got != want {
+				t.Errorf("pg_stat_ssl = %q, want %q", got, want)
 			}
-			if rows := res[0].Rows; len(rows) > 0 {
-				if string(rows[0][0]) != "t" {
-					t.Errorf("pg_stat_ssl.ssl = %q on a TLS connection", rows[0][0])
-				}
-			} else {
-				t.Log("pg_stat_ssl has no row for this backend; relied on the client's TLS state")
+			if got := queryLine(t, c, "SHOW ssl"); got != "on" {
+				t.Errorf("SHOW ssl = %q on a server with a certificate", got)
 			}
 		})
 	}
@@ -266,11 +314,7 @@ func TestPsql(t *testing.T) {
 			if !strings.Contains(out, "SSL connection (protocol: TLSv1.") {
 				t.Errorf(`\conninfo does not report TLS:\n%s`, out)
 			}
-			switch first, _, _ := strings.Cut(out, "\n"); {
-			case first == "t":
-			case strings.HasPrefix(first, "You are connected"):
-				t.Log("pg_stat_ssl has no row for this backend; relied on psql's \\conninfo")
-			default:
+			if first, _, _ := strings.Cut(out, "\n"); first != "t" {
 				t.Errorf("pg_stat_ssl.ssl = %q on a TLS connection", first)
 			}
 		})
@@ -323,12 +367,7 @@ func TestJDBC(t *testing.T) {
 			if !strings.HasPrefix(got, tc.want) {
 				t.Fatalf("got %q, want %q...", got, tc.want)
 			}
-			switch {
-			case got == "OK ssl=true":
-			case got == "OK ssl=none":
-				// sslmode=require/verify-full never falls back to plain text.
-				t.Log("pg_stat_ssl has no row for this backend; relied on the client's sslmode")
-			case strings.HasPrefix(got, "OK"):
+			if strings.HasPrefix(got, "OK") && got != "OK ssl=true" {
 				t.Errorf("pg_stat_ssl on a TLS connection: %s", got)
 			}
 		})
@@ -357,6 +396,14 @@ host       all  all       all           reject
 	if _, err := admin.Exec(context.Background(),
 		"CREATE ROLE app LOGIN PASSWORD 'apppw'; CREATE ROLE legacy LOGIN PASSWORD 'oldpw'; CREATE ROLE other LOGIN PASSWORD 'x'").ReadAll(); err != nil {
 		t.Fatal(err)
+	}
+	// Without a certificate the server reports ssl off, and the backend
+	// has a pg_stat_ssl row saying it is not encrypted.
+	if got := queryLine(t, admin, "SHOW ssl"); got != "off" {
+		t.Errorf("SHOW ssl = %q on a server without a certificate", got)
+	}
+	if got := queryLine(t, admin, sslDetailQuery); got != "f|<null>|<null>|<null>|<null>|<null>|<null>" {
+		t.Errorf("pg_stat_ssl without TLS = %q", got)
 	}
 	_ = admin.Close(context.Background())
 

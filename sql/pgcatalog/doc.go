@@ -36,23 +36,34 @@
 // pg_views, information_schema.views) are re-printed from the stored
 // SELECT the way ruleutils prints the analysed query (viewdef.go).
 //
-// Two answers depend on the server rather than the catalog, so they go
+// Some answers depend on the server rather than the catalog, so they go
 // through optional interfaces the session may implement: PrivilegeChecker
-// (has_table_privilege, has_schema_privilege: without it everything is
-// granted) and RelationSizer (pg_relation_size and friends: without it
-// sizes are 0). Build parameters drivers read (max_index_keys, ...) fill
-// gaps in the session's settings (settings.go).
+// and SequencePrivilegeChecker (has_table_privilege, has_schema_privilege,
+// has_sequence_privilege: without them everything is granted),
+// SessionUserer (session_user, which differs from current_user after SET
+// ROLE) and RelationSizer (pg_relation_size and friends: without it sizes
+// are 0). Build parameters drivers read (max_index_keys, ...) fill gaps in
+// the session's settings (settings.go); the SQL layer adopts them too.
+//
+// Privileges are shown, not decided, here: pg_class.relacl and
+// pg_namespace.nspacl print the descriptors' ACLs (NULL until the first
+// GRANT, as PostgreSQL's default ACL), pg_auth_members lists role
+// memberships, and information_schema.table_privileges and
+// role_table_grants explode the effective ACLs the way aclexplode does.
+// System relations show PostgreSQL's initial catalog ACLs, and schema
+// public's owner entries name pg_database_owner, as its nspowner does.
 //
 // What is not modelled yet is answered with empty relations of the right
 // shape (pg_trigger, pg_policy, pg_inherits, pg_publication...) or with
 // constants, because an empty answer lets psql print a correct description
 // while an error aborts it.
 //
-// Live state (pg_locks, pg_stat_activity, and Conflux's own
+// Live state (pg_locks, pg_stat_activity, pg_stat_ssl, and Conflux's own
 // conflux_gc_status) is not catalog, so it comes through an optional
 // interface: a generator type-asserts its env to RuntimeEnv, which the SQL
 // layer's env implements; catalog.VirtualEnv stays catalog-only and an env
-// without runtime state shows no rows. Row locks appear as locktype
+// without runtime state shows no rows. State private to the querying
+// session (pg_cursors) comes the same way through SessionEnv. Row locks appear as locktype
 // 'tuple' on their table (page and tuple NULL: rows have no physical
 // address) in mode RowShareLock (FOR SHARE) or ExclusiveLock (writes, FOR
 // UPDATE), the modes PostgreSQL shows for those tuple locks; other keys

@@ -572,7 +572,19 @@ func serialSequence(ctx *builtins.EvalContext, a []types.Datum) (types.Datum, er
 }
 
 func objDescription(ctx *builtins.EvalContext, oid uint32, class string) types.Datum {
-	if ctx.Catalog == nil || class != "pg_class" {
+	if ctx.Catalog == nil {
+		return types.DNull
+	}
+	if class == "pg_namespace" {
+		// \dn+ shows the built-in schemas' comments through here.
+		for _, d := range builtinSchemaComments {
+			if uint32(d.oid) == oid && schemaName(ctx.Catalog, d.oid) != "" {
+				return types.DString(d.desc)
+			}
+		}
+		return types.DNull
+	}
+	if class != "pg_class" {
 		return types.DNull
 	}
 	if t := ctx.Catalog.TableByID(catalog.ID(oid)); t != nil && t.Comment != "" {

@@ -458,16 +458,19 @@ func genAttrdef(ctx context.Context, env catalog.VirtualEnv, r *rows) error {
 	return nil
 }
 
+// builtinSchemaComments are the built-in schemas' comments, as initdb
+// sets them.
+var builtinSchemaComments = []struct {
+	oid  catalog.ID
+	desc string
+}{
+	{catalog.PgCatalogSchemaID, "system catalog schema"},
+	{pgToastSchemaID, "reserved schema for TOAST tables"},
+	{catalog.PublicSchemaID, "standard public schema"},
+}
+
 func genDescription(ctx context.Context, env catalog.VirtualEnv, r *rows) error {
-	// The built-in schemas' comments, as initdb sets them.
-	for _, d := range []struct {
-		oid  catalog.ID
-		desc string
-	}{
-		{catalog.PgCatalogSchemaID, "system catalog schema"},
-		{pgToastSchemaID, "reserved schema for TOAST tables"},
-		{catalog.PublicSchemaID, "standard public schema"},
-	} {
+	for _, d := range builtinSchemaComments {
 		if schemaName(env.Catalog(), d.oid) == "" {
 			continue
 		}

@@ -1,7 +1,7 @@
 // TLSCheck connects with pgJDBC to the URL given as its first argument and
 // prints one line the Go test checks:
 //
-//   OK ssl=<pg_stat_ssl.ssl for this backend, or "none" when no row>
+//   OK ssl=<pg_stat_ssl.ssl for this backend, or "none" when no row (a failure)>
 //   ERROR <SQLState> <message>
 //
 // The URL carries the TLS settings (ssl=true&sslmode=verify-full&sslrootcert=...).
