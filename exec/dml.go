@@ -536,7 +536,7 @@ func (o *withDMLOp) open(rc *runCtx) error {
 		if err != nil {
 			return err
 		}
-		rc.work[o.ids[i]] = rows
+		rc.setWork(o.ids[i], rows)
 	}
 	return o.in.open(rc)
 }

@@ -68,6 +68,15 @@ type runCtx struct {
 	rowOnly  bool
 }
 
+// setWork publishes the rows of a CTE or recursive work table; the map
+// is made on first use, as most statements have none.
+func (rc *runCtx) setWork(id int, rows []types.Row) {
+	if rc.work == nil {
+		rc.work = map[int][]types.Row{}
+	}
+	rc.work[id] = rows
+}
+
 type catalogKey struct{}
 
 type opStats struct {
@@ -84,7 +93,7 @@ func Run(ctx context.Context, p *planner.Plan, rt Runtime) (res *Result, err err
 			res, err = nil, pgerr.New(pgerr.InternalError, "executor: internal error: %v", r).WithDetail("%s", debug.Stack())
 		}
 	}()
-	rc := &runCtx{ctx: ctx, params: rt.Params, eval: rt.Eval, work: map[int][]types.Row{}}
+	rc := &runCtx{ctx: ctx, params: rt.Params, eval: rt.Eval}
 	rc.kv = rt.KV
 	rc.reuse = rt.Reuse
 	rc.rowOnly = rt.RowOnly

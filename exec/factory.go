@@ -22,6 +22,19 @@ type factory struct {
 var _ planner.Factory = (*factory)(nil)
 
 func (f *factory) table(t *catalog.Table) *rowstore.Table {
+	if r := f.rc.reuse; r != nil {
+		// A prepared statement's tables outlive its executions
+		// (rowstore.Table is immutable); a new descriptor replaces one.
+		if rt, ok := r.tables[t.ID]; ok && rt.Desc == t {
+			return rt
+		}
+		if r.tables == nil {
+			r.tables = map[catalog.ID]*rowstore.Table{}
+		}
+		rt := rowstore.For(t)
+		r.tables[t.ID] = rt
+		return rt
+	}
 	if f.tables == nil {
 		f.tables = map[catalog.ID]*rowstore.Table{}
 	}

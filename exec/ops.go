@@ -466,7 +466,7 @@ func (o *recursiveOp) open(rc *runCtx) error {
 		if err := checkCancel(rc); err != nil {
 			return err
 		}
-		rc.work[o.n.ID] = work
+		rc.setWork(o.n.ID, work)
 		next, err := drain(rc, o.rec)
 		if err != nil {
 			return err

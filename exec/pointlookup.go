@@ -1,18 +1,21 @@
 package exec
 
 import (
+	"github.com/conflux-db/conflux/catalog"
 	"github.com/conflux-db/conflux/planner"
+	"github.com/conflux-db/conflux/rowstore"
 	"github.com/conflux-db/conflux/sql/types"
 )
 
 // Reuse keeps the compiled operators of a prepared statement's point
-// lookups between executions. Building one (compiling the key
-// expressions, preparing the table's row codec and column decoder) costs
-// more than the lookup itself, and a prepared `WHERE pk = $1` runs the
-// same plan over and over. A Reuse belongs to one prepared statement and
+// lookups, and the row codecs of its tables, between executions. Building
+// one (compiling the key expressions, preparing the table's row codec and
+// column decoder) costs more than the lookup itself, and a prepared
+// `WHERE pk = $1` runs the same plan over and over. A Reuse belongs to one prepared statement and
 // is used by one goroutine at a time (a session); the zero value is ready.
 type Reuse struct {
-	point map[*planner.PhysicalPointLookup]*pointLookupOp
+	point  map[*planner.PhysicalPointLookup]*pointLookupOp
+	tables map[catalog.ID]*rowstore.Table // see factory.table
 }
 
 // cachedPointLookup returns the kept operator for n when it is idle.

@@ -1,13 +1,15 @@
 package rowstore
 
 import (
+	"bytes"
 	"context"
-	"github.com/conflux-db/conflux/storage/keys"
 	"strings"
 
 	"github.com/conflux-db/conflux/catalog"
 	"github.com/conflux-db/conflux/sql/pgerr"
 	"github.com/conflux-db/conflux/sql/types"
+	"github.com/conflux-db/conflux/storage"
+	"github.com/conflux-db/conflux/storage/keys"
 )
 
 // Schema changes that touch existing rows. Each streams the table once
@@ -110,6 +112,14 @@ func CheckNotNull(ctx context.Context, kv KV, table *catalog.Table, col *catalog
 // hidden row id under a new primary key (ALTER TABLE ADD PRIMARY KEY) and
 // returns the new descriptor: the row id column is dropped and the key
 // columns become NOT NULL.
+//
+// Each row is written once under its new key with its stored value as is
+// (values are tagged by column ID, so the dropped row id's payload is
+// skipped on decode until the row is next rewritten); only the key
+// columns are decoded. The old row-id keyspace is not deleted row by row:
+// no descriptor will name its index again, so one dropped-span record
+// (DropSpan) hands it to the GC, which removes it once no snapshot can
+// read it. For pgbench's 1M accounts that halves the transaction's writes.
 func ChangePrimaryKey(ctx context.Context, kv KV, table *catalog.Table, pk catalog.Index) (*catalog.Table, error) {
 	old := For(table)
 	nd := *table
@@ -131,20 +141,27 @@ func ChangePrimaryKey(ctx context.Context, kv KV, table *catalog.Table, pk catal
 	// empty in the snapshot: no row locks, duplicate keys found among our
 	// own writes (see Bulk).
 	kv = Bulk(kv, keys.IndexPrefix(uint32(table.ID), uint32(pk.ID)))
-	sc := old.Scan(ctx, kv, &table.Primary, nil, nil, old.NewDecoder(nil))
-	defer sc.Close()
-	for n := 0; ; n++ {
-		row, err := sc.Next()
-		if err != nil {
-			return nil, err
+	var needed []bool // nil: every column, to rebuild secondary entries
+	if len(old.indexes) == 0 {
+		needed = make([]bool, len(table.Columns))
+		for _, id := range pk.ColumnIDs {
+			needed[old.ordByID[id]] = true
 		}
-		if row == nil {
-			return &nd, nil
-		}
+	}
+	dec := old.NewDecoder(needed)
+	oldPrefix := old.PrimaryPrefix()
+	it := kv.Scan(ctx, oldPrefix, keys.PrefixEnd(oldPrefix), false)
+	defer it.Close()
+	var key []byte
+	for n := 0; it.Next(); n++ {
 		if n%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
+		}
+		row, err := dec.Decode(it.Value())
+		if err != nil {
+			return nil, err
 		}
 		for _, id := range pk.ColumnIDs {
 			if o := nt.ordByID[id]; row[o] == types.DNull {
@@ -152,17 +169,57 @@ func ChangePrimaryKey(ctx context.Context, kv KV, table *catalog.Table, pk catal
 					Message: "column \"" + table.Columns[o].Name + "\" of relation \"" + table.Name + "\" contains null values"}
 			}
 		}
-		if err := old.Delete(ctx, kv, row); err != nil {
+		if key, err = nt.AppendPrimaryKey(key[:0], row); err != nil {
 			return nil, err
 		}
-		if err := nt.Insert(ctx, kv, row); err != nil {
-			if ce, ok := err.(*ConflictError); ok {
-				e := *ce.Err
-				e.Message = "could not create unique index \"" + pk.Name + "\""
-				e.Detail = strings.Replace(e.Detail, "already exists", "is duplicated", 1)
-				return nil, &e
-			}
+		if _, found, err := kv.Get(ctx, key); err != nil {
 			return nil, err
+		} else if found {
+			e := nt.dupErr(&pk, nt.pkOrd, row).(*pgerr.Error)
+			e.Message = "could not create unique index \"" + pk.Name + "\""
+			e.Detail = strings.Replace(e.Detail, "already exists", "is duplicated", 1)
+			return nil, e
+		}
+		if err := kv.Put(ctx, key, it.Value()); err != nil {
+			return nil, err
+		}
+		// Secondary entries point at (or embed) the primary key: move them.
+		for i := range old.indexes {
+			ok, _, err := old.indexEntry(&old.indexes[i], row, it.Key())
+			if err != nil {
+				return nil, err
+			}
+			nk, _, err := nt.indexEntry(&nt.indexes[i], row, key)
+			if err != nil {
+				return nil, err
+			}
+			if !bytes.Equal(ok, nk) {
+				if err := kv.Delete(ctx, ok); err != nil {
+					return nil, err
+				}
+			}
+			if err := kv.Put(ctx, nk, key); err != nil {
+				return nil, err
+			}
 		}
 	}
+	if err := it.Err(); err != nil {
+		return nil, err
+	}
+	if err := DropSpan(ctx, kv, oldPrefix); err != nil {
+		return nil, err
+	}
+	return &nd, nil
+}
+
+// DropSpan retires every key with the given prefix: it writes one
+// dropped-span record (storage.DroppedSpanKey) in the transaction, and
+// the GC deletes the keyspace with a range deletion once the commit is
+// below every snapshot. Only for keyspaces no descriptor committed with
+// this transaction addresses (the old primary index after a re-key, a
+// dropped table or index): snapshots after the commit must not read it,
+// and until the GC runs its rows stay readable to anyone scanning the raw
+// span. TRUNCATE keeps its index IDs and so needs DeleteSpan.
+func DropSpan(ctx context.Context, kv KV, prefix []byte) error {
+	return putFree(kv, ctx, storage.DroppedSpanKey(prefix), keys.PrefixEnd(prefix))
 }

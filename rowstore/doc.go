@@ -23,4 +23,13 @@
 // SERIALIZABLE reports one its snapshot cannot see as 40001.
 // ConflictError.Visible lets INSERT ... ON CONFLICT apply PostgreSQL's
 // stricter rule for REPEATABLE READ.
+//
+// Bulk paths (COPY, ADD PRIMARY KEY, index backfill, TRUNCATE) write
+// through Bulk: no row locks, uniqueness against a fresh index checked in
+// the transaction's own buffer. A keyspace that no descriptor will name
+// again (the row-id index after ADD PRIMARY KEY) is not deleted row by
+// row but retired by one dropped-span record (DropSpan) that the storage
+// GC turns into a range deletion once no snapshot can read it: every
+// per-key write a 1M-row table avoids is a buffered entry, a commit
+// intent, a WAL record and a later GC deletion saved.
 package rowstore

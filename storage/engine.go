@@ -22,6 +22,10 @@ type Options struct {
 	// Logger receives Pebble's log lines; slog.Default() when nil.
 	Logger *slog.Logger
 	// CacheSize is the block cache size in bytes; 128 MiB when zero.
+	// Pebble charges its memtables (and large batches awaiting flush)
+	// to the block cache, so Open adds room for those on top: without it
+	// two 64 MiB memtables leave no cache at all and every point read
+	// decompresses its index and data blocks again.
 	CacheSize int64
 	// RowCacheSize bounds the cache of recently read rows (newest
 	// versions) that serves point reads; 128 MiB when zero, none when
@@ -63,6 +67,7 @@ type Engine struct {
 	sweep       SweepStatus
 	sweepCancel context.CancelFunc // of the running sweep
 	sweepClosed bool
+	dirty       dirtyKeys // keys that may hold garbage: see gcdirty.go
 }
 
 // genIter is an idle point-read iterator and the write generation it was
@@ -99,6 +104,9 @@ func Open(ctx context.Context, dir string, opts Options) (*Engine, error) {
 	if cacheSize == 0 {
 		cacheSize = 128 << 20
 	}
+	// The memtables' share: the mutable one, one being flushed, and a
+	// zombie still pinned by an open iterator.
+	cacheSize += memTableReserve * memTableSize
 	cache := pebble.NewCache(cacheSize)
 	defer cache.Unref()
 	e := &Engine{log: log}
@@ -118,7 +126,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Engine, error) {
 		Merger:        maxMerger,
 		Cache:         cache,
 		Logger:        pebbleLogger{log},
-		MemTableSize:  64 << 20,
+		MemTableSize:  memTableSize,
 	}
 	// Point reads dominate. With Pebble's 2 MB L0 target a bulk load
 	// flushes into dozens of files, and random keys make every seek switch
@@ -142,6 +150,12 @@ func Open(ctx context.Context, dir string, opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("storage: open %q: %w", dir, err)
 	}
 	e.db = db
+	// A store that has seen commits may hold garbage from before this
+	// process: the first sweep walks everything (see gcdirty.go). A new
+	// one has none.
+	if ts, err := e.MaxCommitTS(); err != nil || ts > 0 {
+		e.dirty.spans = map[string]uint64{"": 0}
+	}
 	switch rcs := opts.RowCacheSize; {
 	case rcs == 0:
 		e.rows = newRowCache(128 << 20)
@@ -344,12 +358,28 @@ func (e *Engine) getAt(it *pebble.Iterator, gen uint64, key []byte, readTS uint6
 		if !tomb {
 			val = v[1:]
 		}
-		e.rows.put(key, rowCacheEntry{ts: ts, value: val, tomb: tomb}, gen, e.gen.Load)
+		if e.gen.Load() == gen { // else put would copy only to refuse
+			e.rows.put(key, rowCacheEntry{ts: ts, value: val, tomb: tomb}, gen, e.gen.Load)
+		}
 		if ts <= readTS {
 			if tomb {
 				return nil, false, nil
 			}
 			return append([]byte(nil), val...), true, nil
+		}
+		// A hot row was updated after the snapshot: the version wanted is
+		// usually one or two steps older, and stepping is far cheaper than
+		// a second seek down the memtable's skiplist.
+		for range maxVersionSteps {
+			if !it.Next() {
+				return nil, false, it.Error() // no version at or below readTS
+			}
+			if _, ts, ok = decodeEngineKey(it.Key()); !ok {
+				return nil, false, nil
+			}
+			if ts <= readTS {
+				return versionValue(it)
+			}
 		}
 	}
 	seek := appendVersioned(buf[:0], key, readTS)
@@ -362,6 +392,15 @@ func (e *Engine) getAt(it *pebble.Iterator, gen uint64, key []byte, readTS uint6
 	if _, _, ok := decodeEngineKey(it.Key()); !ok {
 		return nil, false, nil
 	}
+	return versionValue(it)
+}
+
+// maxVersionSteps is how many older versions getAt steps through before
+// seeking instead.
+const maxVersionSteps = 4
+
+// versionValue returns a copy of the value of the version it is on.
+func versionValue(it *pebble.Iterator) ([]byte, bool, error) {
 	v, err := it.ValueAndErr()
 	if err != nil {
 		return nil, false, err
@@ -411,6 +450,7 @@ func (e *Engine) ApplyCommit(writes []Write, commitTS uint64, sync bool) error {
 	large := b.Len() >= bulkFlushBytes
 	err := b.Commit(wo)
 	e.gen.Add(1) // after the write completed: see Engine.gen
+	e.dirty.add(writes, commitTS)
 	if e.rows != nil {
 		e.rows.invalidate(writes) // after gen: see rowCache
 	}
@@ -426,6 +466,13 @@ func (e *Engine) ApplyCommit(writes []Write, commitTS uint64, sync bool) error {
 	}
 	return err
 }
+
+// memTableSize is Pebble's memtable size; memTableReserve memtables'
+// worth of block cache is set aside for them (see Options.CacheSize).
+const (
+	memTableSize    = 64 << 20
+	memTableReserve = 3
+)
 
 // bulkFlushBytes is the commit size from which ApplyCommit flushes.
 const bulkFlushBytes = 8 << 20

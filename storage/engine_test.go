@@ -355,3 +355,33 @@ func TestEstimateSize(t *testing.T) {
 		t.Fatalf("estimates: table %d bytes, empty span %d bytes", full, empty)
 	}
 }
+
+// TestGetStepsOrSeeks: a read below the newest version steps back through
+// a few versions and seeks past many; both find the same version, through
+// Engine.Get and through a PointReader.
+func TestGetStepsOrSeeks(t *testing.T) {
+	e := openMem(t)
+	k := []byte("hot")
+	for ts := uint64(10); ts <= 100; ts += 10 {
+		w := Write{Key: k, Value: fmt.Appendf(nil, "v%d", ts)}
+		if ts == 50 {
+			w = Write{Key: k, Delete: true}
+		}
+		must(t, e.ApplyCommit([]Write{w}, ts, false))
+	}
+	r := e.NewPointReader()
+	defer r.Close()
+	for readTS := uint64(5); readTS <= 105; readTS += 5 {
+		want, wantOK := "", false
+		if v := readTS / 10 * 10; v >= 10 && v != 50 {
+			want, wantOK = fmt.Sprintf("v%d", v), true
+		}
+		for name, get := range map[string]func([]byte, uint64) ([]byte, bool, error){"engine": e.Get, "reader": r.Get} {
+			v, ok, err := get(k, readTS)
+			must(t, err)
+			if ok != wantOK || string(v) != want {
+				t.Errorf("%s Get@%d = %q,%v want %q,%v", name, readTS, v, ok, want, wantOK)
+			}
+		}
+	}
+}

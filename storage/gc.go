@@ -3,9 +3,11 @@ package storage
 import (
 	"bytes"
 	"context"
+	"slices"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/conflux-db/conflux/storage/keys"
 )
 
 // MVCC garbage collection.
@@ -353,15 +355,17 @@ type SweepStatus struct {
 // sweep examines before its iterator is released.
 const sweepChunk = 64 << 10
 
-// Sweep collects garbage over the whole keyspace in chunks, asking
-// horizon for the current GC horizon before each chunk (it only moves
-// forward, and each chunk is correct for the value it used). Sweeps are
-// serialised; SweepStatus reports progress. With skipClean, a sweep is
-// skipped (ran = false) when the horizon has not moved since the last
-// completed one: every version that became garbage since has a newer
-// version at or below the horizon, and new commits only add versions
-// above it, so there is nothing to find.
-func (e *Engine) Sweep(ctx context.Context, horizon func() uint64, skipClean bool) (ran bool, err error) {
+// Sweep collects garbage, asking horizon for the current GC horizon
+// before each chunk (it only moves forward, and each chunk is correct for
+// the value it used). Sweeps are serialised; SweepStatus reports
+// progress. With incremental (the background sweeper), it visits only
+// the keys written since the last sweep (see gcdirty.go; the whole
+// keyspace when those are unknown) and is skipped (ran = false) when no
+// key was written or the horizon has not moved since the last completed
+// sweep: new commits only add versions above the horizon, so there is
+// nothing to find. Without it, the whole keyspace is walked (VACUUM,
+// tests).
+func (e *Engine) Sweep(ctx context.Context, horizon func() uint64, incremental bool) (ran bool, err error) {
 	e.sweepMu.Lock()
 	defer e.sweepMu.Unlock()
 	h0 := horizon()
@@ -370,7 +374,7 @@ func (e *Engine) Sweep(ctx context.Context, horizon func() uint64, skipClean boo
 		e.statusMu.Unlock()
 		return false, ErrClosed
 	}
-	if skipClean && e.sweep.Runs > 0 && h0 <= e.sweep.CleanHorizon {
+	if incremental && e.sweep.Runs > 0 && (h0 <= e.sweep.CleanHorizon || e.dirty.empty()) {
 		e.statusMu.Unlock()
 		return false, nil
 	}
@@ -382,37 +386,75 @@ func (e *Engine) Sweep(ctx context.Context, horizon func() uint64, skipClean boo
 	e.sweep.Scanned, e.sweep.Removed = 0, 0
 	e.statusMu.Unlock()
 
-	var scanned, removed int64 // of finished chunks
-	var resume []byte
-	h := h0
-	for {
-		var written int64 // removals of this chunk already in TotalRemoved
-		report := func(s, r int64) {
-			e.statusMu.Lock()
-			e.sweep.Scanned, e.sweep.Removed = scanned+s, removed+r
-			e.sweep.TotalRemoved += r - written
-			e.statusMu.Unlock()
-			written = r
-		}
-		st, cerr := e.CollectGarbage(ctx, h, resume, nil, GCOptions{MaxScan: sweepChunk, Progress: report})
+	// Taken after h0: a key written from here on is added to the set
+	// afresh, and one written before with a timestamp above h0 is put
+	// back below.
+	dirty := e.dirty.take()
+	var scanned, removed int64 // of finished calls
+	var written int64          // removals of this call already in TotalRemoved
+	report := func(s, r int64) {
+		e.statusMu.Lock()
+		e.sweep.Scanned, e.sweep.Removed = scanned+s, removed+r
+		e.sweep.TotalRemoved += r - written
+		e.statusMu.Unlock()
+		written = r
+	}
+	done := func(st GCStats) {
 		report(st.Scanned, st.Removed)
 		scanned += st.Scanned
 		removed += st.Removed
-		if cerr != nil {
-			err = cerr
-			break
-		}
-		if st.Resume == nil {
-			break
-		}
-		resume = st.Resume
-		if next := horizon(); next > h {
-			h = next
-			e.statusMu.Lock()
-			e.sweep.Horizon = h
-			e.statusMu.Unlock()
+		written = 0
+	}
+	// sweepSpan walks [lower, upper) in chunks, each at the newest horizon.
+	h := h0
+	sweepSpan := func(lower, upper []byte) error {
+		for {
+			st, err := e.CollectGarbage(ctx, h, lower, upper, GCOptions{MaxScan: sweepChunk, Progress: report})
+			done(st)
+			if err != nil || st.Resume == nil {
+				return err
+			}
+			lower = st.Resume
+			if next := horizon(); next > h {
+				h = next
+				e.statusMu.Lock()
+				e.sweep.Horizon = h
+				e.statusMu.Unlock()
+			}
 		}
 	}
+	if _, whole := dirty.spans[""]; whole || !incremental {
+		err = sweepSpan(nil, nil)
+	} else {
+		prefixes := make([]string, 0, len(dirty.spans))
+		for p := range dirty.spans {
+			prefixes = append(prefixes, p)
+		}
+		slices.Sort(prefixes)
+		for _, p := range prefixes {
+			if err = sweepSpan([]byte(p), keys.PrefixEnd([]byte(p))); err != nil {
+				break
+			}
+		}
+		if err == nil {
+			// Keys inside a swept span were just visited. After a bulk
+			// load that is every remembered key: seeking each again
+			// would cost more than the span walk.
+			todo := dirty.keys
+			if len(dirty.spans) > 0 {
+				todo = make(map[string]uint64, len(dirty.keys))
+				for k, ts := range dirty.keys {
+					if !dirty.covers(k) {
+						todo[k] = ts
+					}
+				}
+			}
+			var st GCStats
+			st, err = e.collectKeys(ctx, h, todo, report)
+			done(st)
+		}
+	}
+	e.dirty.putBack(dirty, err == nil, h0)
 	e.statusMu.Lock()
 	e.sweepCancel = nil
 	e.sweep.Running = false

@@ -66,9 +66,11 @@ func (db *DB) CollectNow(ctx context.Context) error {
 const DefaultGCInterval = 30 * time.Second
 
 // StartGC starts the background sweeper: every interval it sweeps the
-// keyspace, unless the horizon has not moved since the last complete
-// sweep (then there is no new garbage, so an idle database costs
-// nothing). A long-running snapshot holds the horizon back, and with it
+// keys written since the last sweep (storage.Engine.Sweep, incremental:
+// the whole keyspace only the first time and after bulk writes), unless
+// the horizon has not moved since the last complete sweep (then there is
+// no new garbage, so an idle database costs nothing). Before that it
+// clears the dropped index spans the horizon has passed. A long-running snapshot holds the horizon back, and with it
 // collection of everything it could see. stop cancels a sweep in
 // progress and waits for the sweeper to exit; it is idempotent. The
 // sweeper also ends when ctx is done.
@@ -88,7 +90,11 @@ func (db *DB) StartGC(ctx context.Context, every time.Duration) (stop func()) {
 				return
 			case <-t.C:
 			}
-			_, err := db.engine.Sweep(ctx, db.GCHorizon, true)
+			// Dropped spans first: their keys then need no walking.
+			_, err := db.engine.ClearDroppedSpans(ctx, db.GCHorizon())
+			if err == nil {
+				_, err = db.engine.Sweep(ctx, db.GCHorizon, true)
+			}
 			if errors.Is(err, storage.ErrClosed) {
 				return // the engine closed under us: nothing left to collect
 			}
