@@ -135,14 +135,7 @@ func (e *Engine) CollectGarbage(ctx context.Context, horizon uint64, lower, uppe
 				return st, err
 			}
 		}
-		if ts > horizon {
-			continue
-		}
-		v, err := it.ValueAndErr()
-		if err != nil {
-			return st, err
-		}
-		if err := g.version(k, len(v) == 0 || v[0] == tagTomb); err != nil {
+		if err := g.visit(it, k, ts, horizon); err != nil {
 			return st, err
 		}
 	}
@@ -153,6 +146,19 @@ func (e *Engine) CollectGarbage(ctx context.Context, horizon uint64, lower, uppe
 		return st, err
 	}
 	return st, g.flush()
+}
+
+// visit hands the version under it (engine key k, commit timestamp ts) to
+// the walk; versions above the horizon are not garbage candidates.
+func (g *gcWalk) visit(it *pebble.Iterator, k []byte, ts, horizon uint64) error {
+	if ts > horizon {
+		return nil
+	}
+	v, err := it.ValueAndErr()
+	if err != nil {
+		return err
+	}
+	return g.version(k, len(v) == 0 || v[0] == tagTomb)
 }
 
 // gcWalk is the per-call state of CollectGarbage.

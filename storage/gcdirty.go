@@ -224,14 +224,7 @@ func (e *Engine) collectKeys(ctx context.Context, horizon uint64, keys map[strin
 				break
 			}
 			st.Scanned++
-			if ts > horizon {
-				continue
-			}
-			v, err := it.ValueAndErr()
-			if err != nil {
-				return st, err
-			}
-			if err := g.version(ek, len(v) == 0 || v[0] == tagTomb); err != nil {
+			if err := g.visit(it, ek, ts, horizon); err != nil {
 				return st, err
 			}
 		}

@@ -169,13 +169,8 @@ func (t *Txn) Get(ctx context.Context, key []byte) (value []byte, found bool, er
 	if t.done {
 		return nil, false, errDone
 	}
-	if t.buf != nil {
-		if _, e, ok := t.buf.Get(unsafeString(key)); ok {
-			if e.del {
-				return nil, false, nil
-			}
-			return e.value, true, nil
-		}
+	if v, found, ok := t.buffered(key); ok {
+		return v, found, nil
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, false, err

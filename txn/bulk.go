@@ -28,11 +28,20 @@ func (t *Txn) DeleteUnlocked(key []byte) error {
 // prefix known to be empty in the snapshot (a new index being filled), it
 // answers a uniqueness check without a storage seek.
 func (t *Txn) GetBuffered(key []byte) (value []byte, found bool) {
+	value, found, _ = t.buffered(key)
+	return value, found
+}
+
+// buffered looks key up among the transaction's own writes: ok says the
+// transaction wrote it, found whether that write is a value (not a
+// deletion).
+func (t *Txn) buffered(key []byte) (value []byte, found, ok bool) {
 	if t.buf == nil {
-		return nil, false
+		return nil, false, false
 	}
-	if _, e, ok := t.buf.Get(unsafeString(key)); ok && !e.del {
-		return e.value, true
+	_, e, ok := t.buf.Get(unsafeString(key))
+	if !ok || e.del {
+		return nil, false, ok
 	}
-	return nil, false
+	return e.value, true, true
 }

@@ -364,13 +364,8 @@ func (t *Txn) GetLatest(ctx context.Context, key []byte) ([]byte, bool, error) {
 	if t.done {
 		return nil, false, errDone
 	}
-	if t.buf != nil {
-		if _, e, ok := t.buf.Get(unsafeString(key)); ok {
-			if e.del {
-				return nil, false, nil
-			}
-			return e.value, true, nil
-		}
+	if v, found, ok := t.buffered(key); ok {
+		return v, found, nil
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, false, err
