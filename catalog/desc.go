@@ -1,6 +1,10 @@
 package catalog
 
-import "github.com/conflux-db/conflux/sql/types"
+import (
+	"strings"
+
+	"github.com/conflux-db/conflux/sql/types"
+)
 
 // ID identifies a schema, table, view, index or role. IDs are never
 // reused; they double as the object's PostgreSQL OID (pg_class.oid, ...)
@@ -166,4 +170,29 @@ func (t *Table) ColumnByName(name string) *Column {
 		}
 	}
 	return nil
+}
+
+// LakeRowIDColumn is the hidden bytea column of every lake table: scans
+// fill it with the row's lake.Locator, which UPDATE and DELETE hand back.
+// It is never stored.
+const LakeRowIDColumn = "lake_rowid"
+
+// IsLake reports whether t is a lake table (CREATE TABLE ... WITH
+// (format = 'lake')): columnar Parquet data managed by package lake.
+func (t *Table) IsLake() bool { return t != nil && t.Options["format"] == "lake" }
+
+// PartitionBy lists a lake table's partition columns (WITH (partition_by =
+// 'a, b')), in order; nil when unpartitioned.
+func (t *Table) PartitionBy() []string {
+	spec := t.Options["partition_by"]
+	if spec == "" {
+		return nil
+	}
+	var out []string
+	for _, p := range strings.Split(spec, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

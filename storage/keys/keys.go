@@ -6,6 +6,7 @@ const (
 	descByte     = 0x02
 	sequenceByte = 0x03
 	tableByte    = 0x10
+	lakeByte     = 0x11
 )
 
 var (
@@ -17,6 +18,10 @@ var (
 	SequencePrefix = []byte{sequenceByte}
 	// TablePrefix is the prefix of every table and index data key.
 	TablePrefix = []byte{tableByte}
+	// LakePrefix is the prefix of every lake-table metadata key (package
+	// lake owns the layout below it); the GC keeps these keys' versions for
+	// the lake retention period so time travel can read them.
+	LakePrefix = []byte{lakeByte}
 )
 
 // DescKey returns the key of the descriptor with the given ID.
