@@ -34,6 +34,9 @@ func (d *dmlBase) ret(rc *runCtx, row types.Row, out []types.Row) ([]types.Row, 
 }
 
 func (f *factory) ConstructInsert(n *planner.PhysicalInsert, in planner.ExecNode) (planner.ExecNode, error) {
+	if n.Table.IsLake() {
+		return f.constructLakeInsert(n, in.(operator))
+	}
 	op := &insertOp{n: n}
 	op.in, op.t = in.(operator), f.table(n.Table)
 	var err error
@@ -255,6 +258,13 @@ func unwrapConflict(err error) error {
 }
 
 func (f *factory) ConstructUpdate(n *planner.PhysicalUpdate, in planner.ExecNode) (planner.ExecNode, error) {
+	if n.Table.IsLake() {
+		op, err := f.newLakeWriteOp(n, nil, in.(operator))
+		if err != nil {
+			return nil, err
+		}
+		return f.wrap(n, op)
+	}
 	op := &updateOp{n: n}
 	op.in, op.t = in.(operator), f.table(n.Table)
 	var err error
@@ -363,6 +373,13 @@ func (o *updateOp) next(rc *runCtx) ([]types.Row, error) {
 func (o *updateOp) close() {}
 
 func (f *factory) ConstructDelete(n *planner.PhysicalDelete, in planner.ExecNode) (planner.ExecNode, error) {
+	if n.Table.IsLake() {
+		op, err := f.newLakeWriteOp(nil, n, in.(operator))
+		if err != nil {
+			return nil, err
+		}
+		return f.wrap(n, op)
+	}
 	op := &deleteOp{n: n}
 	op.in, op.t = in.(operator), f.table(n.Table)
 	var err error

@@ -40,6 +40,23 @@
 // snapshot. NOWAIT's 55P03 is re-worded with the relation's name, as
 // PostgreSQL reports it.
 //
+// Lake tables (lakescan.go, lakedml.go). A Lake Scan runs a lake.Scanner
+// with the plan's projection and pruning ranges (evaluated per execution,
+// so parameters prune too). A goroutine reads ahead, decoding the next
+// Parquet record while the pipeline works on the current one: safe
+// because the scanner reads all transaction state when it starts and
+// afterwards only immutable files. Its records enter colexec directly
+// (NewRecordScan), so scan -> filter -> project -> hash aggregate over a
+// lake table runs vectorized with no row conversion; the row path
+// converts them with pqfile.AppendRows. INSERT hands its rows to one
+// lake.Appender per statement (the whole insert runs at open, so the
+// appender is always closed); UPDATE and DELETE pass the locators the
+// scan put in lake_rowid to Table.Update/Delete. Lake rows have no
+// EvalPlanQual: a row deleted in the snapshot is skipped, one deleted
+// after it fails as the lake reports (40001, or RetryStatementError at
+// READ COMMITTED, which restarts the statement). as_of() scans read
+// through a read-only transaction from txn.DB.BeginAsOf.
+//
 // Correlated subqueries and LATERAL joins re-run their sub-plan per
 // outer row; the outer rows form a stack that OuterRef expressions index
 // by depth. Uncorrelated subqueries run once per execution.

@@ -6,6 +6,8 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/conflux-db/conflux/catalog"
+	"github.com/conflux-db/conflux/lake"
 	"github.com/conflux-db/conflux/planner"
 	"github.com/conflux-db/conflux/rowstore"
 	"github.com/conflux-db/conflux/sql/builtins"
@@ -34,6 +36,12 @@ type Runtime struct {
 	// rowstore.Bulk): a concurrent writer of the same key fails one of the
 	// two at COMMIT instead of waiting.
 	Bulk bool
+	// Lake reads and writes lake tables (catalog Table.IsLake); nil when
+	// the engine has none (then a lake table in a plan is an error).
+	Lake *lake.Store
+	// DB starts the read-only transactions of time travel (as_of() in
+	// FROM); nil refuses time travel.
+	DB *txn.DB
 }
 
 // Result is a running statement: Next yields rows; RowsAffected is the
@@ -66,6 +74,13 @@ type runCtx struct {
 	// vecNodes are the vectorized pipelines built for this execution (vec.go).
 	vecNodes []*vecNode
 	rowOnly  bool
+	// Lake tables: the statement's transaction (lake reads and writes
+	// need the txn itself, not the KV view), the store, its per-table
+	// accessors, and the engine for time travel.
+	txn        *txn.Txn
+	lake       *lake.Store
+	lakeTables map[catalog.ID]*lake.Table
+	db         *txn.DB
 }
 
 // setWork publishes the rows of a CTE or recursive work table; the map
@@ -97,6 +112,7 @@ func Run(ctx context.Context, p *planner.Plan, rt Runtime) (res *Result, err err
 	rc.kv = rt.KV
 	rc.reuse = rt.Reuse
 	rc.rowOnly = rt.RowOnly
+	rc.txn, rc.lake, rc.db = rt.Txn, rt.Lake, rt.DB
 	if rc.kv == nil && rt.Txn != nil {
 		rc.kv = rt.Txn
 	}

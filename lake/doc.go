@@ -11,16 +11,24 @@
 //
 // # Keyspace (all under keys.LakePrefix, MVCC-versioned)
 //
-//	/lake/<table>/f/<part>/<file>        file manifest entry (FileMeta, JSON)
-//	/lake/<table>/d/<file>/<pos>         one deleted row of a file (empty value)
-//	/lake/<table>/v/<file>               compacted deletion vector (roaring bitmap)
-//	/lake/<table>/i/<part>/<id>          one inlined row (rowstore value encoding)
+//	/lake/<table>/f/<part><file>         file manifest entry (FileMeta)
+//	/lake/<table>/d/<file><pos>          one deleted row of a file (empty value)
+//	/lake/<table>/i/<part><id>           one inlined row (rowenc value encoding)
 //	/lake/<table>/s/<id>                 snapshot log record (SnapshotRecord, JSON)
+//	/lake/<table>/r/<file>               a file removed from the manifest (its path)
+//	/lake/<table>/m/<file>               forwarding of a file OPTIMIZE replaced
+//	/lake/<table>/n/<part><max id>       forwarding of rows a flush moved
 //
-// <part> is the order-preserving key encoding of the partition columns'
-// values (empty without partition_by), so a partition predicate is a key
-// range. <file> and <id> are unique 64-bit ids made without coordination
-// (time-based, like rowstore.NewRowID), so inserts never conflict.
+// <part> is the order-preserving key encoding (rowenc.AppendKey) of the
+// partition columns' values (empty without partition_by), so a predicate
+// on the first partition column is a key range. <file> and <id> are
+// unique 64-bit ids made without coordination (time-based, per Store), as
+// 8 big-endian bytes so the partition bytes before them need no decoding;
+// inserts never conflict. A manifest entry is the JSON of FileMeta plus
+// the file's min/max statistics in rowenc value encoding (datums do not
+// survive JSON). Deletions stay one key per row: they are what gives
+// per-row locks and conflicts; OPTIMIZE compacts them away by rewriting
+// files with many deletions. Objects are named <table>/<file>.parquet.
 //
 // # Row identity
 //
@@ -46,6 +54,9 @@
 //     first-committer-wins and READ COMMITTED statement restart exactly as a
 //     row table. Conflicts are therefore per row, never per table or file.
 //     UPDATE is a delete plus an inlined insert.
+//   - Every statement leaves one snapshot-log record (a blind write of a
+//     fresh key): Appender.Close for inserts, Table.FinishStatement for the
+//     Delete/Update calls of a statement.
 //
 // # Reads and SERIALIZABLE
 //
@@ -56,6 +67,11 @@
 // the key spans it actually depended on -- the manifest and inline spans of
 // the partitions scanned and the deletion span of each file read -- so a
 // concurrent writer conflicts only if it touched those partitions or files.
+// All of that metadata is read when Scan is called, so a statement never
+// sees its own later writes; the Scanner then reads only immutable files,
+// whose opened footers a Store keeps in a bounded LRU. A scan that needs
+// no column (count(*)) reads no column chunk: row-group sizes minus
+// deletions give the rows.
 //
 // # Maintenance (maintain.go)
 //
@@ -67,14 +83,45 @@
 // exclusive locks on the manifest entries it replaces with NOWAIT (skipping
 // busy files rather than making users wait), then re-reads the deletion
 // keys at the newest snapshot and gives up on a file whose deletions changed.
-// Users are never aborted by maintenance; maintenance retries later.
+// The flusher likewise locks each inlined row with SKIP LOCKED.
+//
+// Users are never aborted by maintenance; maintenance retries later. A
+// transaction whose snapshot predates a flush or rewrite may still delete
+// a row it saw at its old place: the lock reports the newer commit, and
+// the forwarding record the maintenance commit left (m/, n/) gives the
+// row's new file position, where the deletion goes instead (a conflict
+// only if someone else deleted the row meanwhile). Forwarding records are
+// vacuumed once no live snapshot predates them.
+//
+// SSI and maintenance: a flush or rewrite moves rows, so a serializable
+// reader of the old place and a later deleter at the new place touch
+// different keys. The maintenance commit therefore runs as a SERIALIZABLE
+// transaction that reads nothing (its reads are made in separate READ
+// COMMITTED transactions): the reader gets an rw-edge to it, which stands
+// in for the edge to the deleter, so such write skews are still caught.
+// Having no reads, maintenance has no out-edges and is never aborted by
+// SSI nor the pivot of a dangerous structure. The cost: a serializable
+// transaction that read a partition being flushed or rewritten can, like
+// with any concurrent writer of that partition, be aborted as a pivot
+// (R ->rw it ->rw maintenance) where no real cycle exists. READ COMMITTED
+// and REPEATABLE READ transactions are never affected.
+//
+// Vacuum keeps every object in the current manifest, every removed file
+// whose removal committed after txn.DB.LakeHorizon (a retained or live
+// snapshot may read it), and unreferenced objects younger than
+// Options.VacuumGrace (a running writer's files); it deletes the rest, and
+// forgets removal, snapshot-log and forwarding records no one can need.
+// Objects of dropped tables are deleted by the background loop after the
+// retention period.
 //
 // # Time travel
 //
 // Commit timestamps are hybrid logical clock values in microseconds since
 // the Unix epoch (txn.Manager), so "as of a wall-clock time" is "as of that
-// timestamp". The GC keeps versions of lake keys for Options.Retention
-// (storage GC horizon for keys.LakePrefix), and vacuum keeps every file a
+// timestamp". New sets the DB's lake retention to Options.Retention: the
+// GC keeps versions of lake keys that long, and vacuum keeps every file a
 // retained snapshot references. Reads at an older timestamp use
-// txn.DB.BeginAsOf.
+// txn.DB.BeginAsOf; a Table reads whatever snapshot its transaction has.
+// Snapshot-log records get their commit timestamps from the versions of
+// their keys (txn.Txn.ScanVersions).
 package lake

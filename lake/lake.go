@@ -5,7 +5,6 @@ package lake
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -15,8 +14,6 @@ import (
 	"github.com/conflux-db/conflux/sql/types"
 	"github.com/conflux-db/conflux/txn"
 )
-
-var errNotYet = errors.New("lake: not implemented yet")
 
 // Options tune lake tables engine-wide. Zero values mean the defaults.
 type Options struct {
@@ -44,19 +41,31 @@ type Options struct {
 	// (default 10s); 0 in tests that drive Flush/Optimize/Vacuum directly
 	// is allowed via Start not being called.
 	MaintenanceInterval time.Duration
+	// TempDir holds the Parquet files a statement is writing before they
+	// are uploaded to the object store (default os.TempDir()).
+	TempDir string
 }
 
 // Store is the engine-wide lake service: the object store, the options and
 // the background maintenance loop. Safe for concurrent use.
 type Store struct {
-	db   *txn.DB
-	obj  objstore.Store
-	opts Options
+	db    *txn.DB
+	obj   objstore.Store
+	opts  Options
+	ids   idGen
+	files *footerCache
+	jobs  jobLog
+
+	// testHookBeforeLock runs in OPTIMIZE between writing the new file
+	// and locking the old ones (tests interleave deletions there).
+	testHookBeforeLock func()
 }
 
 // New returns a Store keeping files in obj and metadata in db.
 func New(db *txn.DB, obj objstore.Store, opts Options) *Store {
-	return &Store{db: db, obj: obj, opts: opts}
+	opts.setDefaults()
+	db.SetLakeRetention(opts.Retention)
+	return &Store{db: db, obj: obj, opts: opts, files: newFooterCache(obj, footerCacheSize)}
 }
 
 // Objects returns the object store (COPY ... (FORMAT parquet) and system views use it).
@@ -64,14 +73,35 @@ func (s *Store) Objects() objstore.Store { return s.obj }
 
 // Start runs flush, optimize and vacuum in the background until ctx ends.
 // tables lists the current lake tables (it reads the live catalog).
-func (s *Store) Start(ctx context.Context, tables func() []*catalog.Table) {}
+func (s *Store) Start(ctx context.Context, tables func() []*catalog.Table) {
+	go s.loop(ctx, tables)
+}
 
 // Table returns the accessor of a lake table descriptor (cheap; build one
 // per statement).
-func (s *Store) Table(t *catalog.Table) (*Table, error) { return nil, errNotYet }
+func (s *Store) Table(t *catalog.Table) (*Table, error) { return s.table(t) }
 
-// Table reads and writes one lake table inside transactions.
-type Table struct{}
+// Table reads and writes one lake table inside transactions. A Table
+// counts the rows its Delete and Update calls change, for the snapshot
+// record FinishStatement writes: build one per statement.
+type Table struct {
+	s    *Store
+	desc *catalog.Table
+	id   uint32
+	// cols are the stored columns (not dropped, not lake_rowid) in Columns
+	// order; colOrd[i] is cols[i]'s index in desc.Columns.
+	cols    []catalog.Column
+	colOrd  []int
+	colIDs  []uint32
+	typs    []*types.T
+	typByID map[uint32]*types.T
+	// partIdx are the partition columns as indexes into cols.
+	partIdx []int
+	// writer is Options.Writer with the table's WITH (compression = ...).
+	writer pqfile.WriterOptions
+
+	stmt stmtCounts
+}
 
 // Locator identifies one row of a lake table (the lake_rowid column).
 type Locator = []byte
@@ -80,33 +110,62 @@ type Locator = []byte
 // Options.DirectWriteRows they are inlined in Close; from there on they are
 // written as Parquet files as they come (bounded memory for COPY of any
 // size) and published in the transaction.
-type Appender struct{}
+type Appender struct {
+	t   *Table
+	tx  *txn.Txn
+	op  string
+	buf []types.Row // rows not yet written, in stored-column order
+	// direct is set once the statement passed DirectWriteRows: rows then
+	// go to Parquet writers, one per partition.
+	direct  bool
+	writers map[string]*fileWriter
+	rows    int64
+	files   int
+	done    bool
+}
 
 // NewAppender starts inserting into t in tx.
-func (t *Table) NewAppender(tx *txn.Txn) *Appender { return nil }
+func (t *Table) NewAppender(tx *txn.Txn) *Appender {
+	return &Appender{t: t, tx: tx, op: "INSERT"}
+}
 
 // Append adds rows: datums in catalog Columns order (the hidden
 // lake_rowid datum is ignored). NOT NULL / CHECK constraints are the
 // caller's job, as for row tables.
-func (a *Appender) Append(ctx context.Context, rows []types.Row) error { return errNotYet }
+func (a *Appender) Append(ctx context.Context, rows []types.Row) error { return a.append(ctx, rows) }
 
 // Close writes what is left and publishes it in the transaction; it
 // returns the number of rows inserted.
-func (a *Appender) Close(ctx context.Context) (int64, error) { return 0, errNotYet }
+func (a *Appender) Close(ctx context.Context) (int64, error) { return a.close(ctx) }
+
+// SetOperation names the statement in the snapshot log (default
+// "INSERT"; COPY passes "COPY").
+func (a *Appender) SetOperation(op string) { a.op = op }
 
 // Abort discards the appender; files already written become orphans for vacuum.
-func (a *Appender) Abort() {}
+func (a *Appender) Abort() { a.abort() }
 
 // Delete deletes the row loc identifies, taking its row lock (it may wait,
 // or fail with 40001 / a txn.RetryStatementError like a row-table write).
 // found is false when the row is already deleted in tx's snapshot.
 func (t *Table) Delete(ctx context.Context, tx *txn.Txn, loc Locator) (found bool, err error) {
-	return false, errNotYet
+	found, err = t.delete(ctx, tx, loc)
+	if found && err == nil {
+		t.stmt.deleted++
+	}
+	return found, err
 }
 
 // Update replaces the row loc identifies by row (a delete plus an inlined insert).
 func (t *Table) Update(ctx context.Context, tx *txn.Txn, loc Locator, row types.Row) (found bool, err error) {
-	return false, errNotYet
+	if found, err = t.delete(ctx, tx, loc); !found || err != nil {
+		return found, err
+	}
+	if err := t.putInline(tx, t.storedRow(row)); err != nil {
+		return false, err
+	}
+	t.stmt.updated++
+	return true, nil
 }
 
 // ScanSpec says what a scan reads.
@@ -127,26 +186,51 @@ type ScanSpec struct {
 // the needed columns in Columns order, typed as pqfile.ArrowType, then the
 // locator column if asked for.
 func (t *Table) Scan(ctx context.Context, tx *txn.Txn, spec ScanSpec) (*Scanner, error) {
-	return nil, errNotYet
+	return t.scan(ctx, tx, spec)
 }
 
-// Scanner yields a scan's records.
-type Scanner struct{}
+// Scanner yields a scan's records. Everything the scan depends on in
+// Pebble (manifest, deletions, inlined rows) is read when Scan is called,
+// at one snapshot; Next only reads immutable files.
+type Scanner struct {
+	t          *Table
+	schema     *arrow.Schema
+	dataSchema *arrow.Schema // schema without the locator column
+	outTyps    []*types.T
+	out        []int // indexes into t.cols of the returned columns
+	colIDs     []uint32
+	locators   bool
+	batch      int
+	ranges     []pqfile.Range
+
+	files  []scanFile
+	fi     int
+	cur    *openFile
+	it     pqfile.RecordIterator
+	rgs    []int   // row groups of the current file being read
+	rgPos  []int64 // their first positions (for column-less reads)
+	rgi    int
+	rgOff  int64
+	inline []inlineRow
+	done   bool
+}
 
 // Schema is the schema of every record Next returns.
-func (s *Scanner) Schema() *arrow.Schema { return nil }
+func (s *Scanner) Schema() *arrow.Schema { return s.schema }
 
 // Next returns the next record, or nil at the end. The caller releases it.
-func (s *Scanner) Next(ctx context.Context) (arrow.RecordBatch, error) { return nil, errNotYet }
+func (s *Scanner) Next(ctx context.Context) (arrow.RecordBatch, error) { return s.next(ctx) }
 
 // Close releases the scan's files.
-func (s *Scanner) Close() {}
+func (s *Scanner) Close() { s.close() }
 
 // Truncate empties t in tx (files are vacuumed later).
-func (t *Table) Truncate(ctx context.Context, tx *txn.Txn) error { return errNotYet }
+func (t *Table) Truncate(ctx context.Context, tx *txn.Txn) error {
+	return t.truncate(ctx, tx, false)
+}
 
 // Drop deletes t's metadata in tx (DROP TABLE); its files are vacuumed later.
-func (t *Table) Drop(ctx context.Context, tx *txn.Txn) error { return errNotYet }
+func (t *Table) Drop(ctx context.Context, tx *txn.Txn) error { return t.truncate(ctx, tx, true) }
 
 // FileMeta is one manifest entry (the conflux_lake_files view).
 type FileMeta struct {
@@ -162,10 +246,27 @@ type FileMeta struct {
 }
 
 // Files lists t's files at tx's snapshot.
-func (t *Table) Files(ctx context.Context, tx *txn.Txn) ([]FileMeta, error) { return nil, errNotYet }
+func (t *Table) Files(ctx context.Context, tx *txn.Txn) ([]FileMeta, error) {
+	files, err := t.manifest(ctx, tx, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]FileMeta, len(files))
+	for i, f := range files {
+		dels, err := t.deletions(ctx, tx, f.ID)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = f.FileMeta
+		out[i].Deleted = int64(len(dels))
+	}
+	return out, nil
+}
 
 // InlinedRows counts t's not yet flushed rows at tx's snapshot.
-func (t *Table) InlinedRows(ctx context.Context, tx *txn.Txn) (int64, error) { return 0, errNotYet }
+func (t *Table) InlinedRows(ctx context.Context, tx *txn.Txn) (int64, error) {
+	return t.countInline(ctx, tx)
+}
 
 // SnapshotRecord is one commit that changed t (the conflux_lake_snapshots view).
 type SnapshotRecord struct {
@@ -180,7 +281,7 @@ type SnapshotRecord struct {
 
 // Snapshots lists the retained snapshots of t, oldest first.
 func (t *Table) Snapshots(ctx context.Context, tx *txn.Txn) ([]SnapshotRecord, error) {
-	return nil, errNotYet
+	return t.snapshots(ctx, tx)
 }
 
 // Progress is the state of one maintenance job (the
@@ -198,19 +299,19 @@ type Progress struct {
 }
 
 // Flush turns t's inlined rows into files now.
-func (s *Store) Flush(ctx context.Context, t *catalog.Table) error { return errNotYet }
+func (s *Store) Flush(ctx context.Context, t *catalog.Table) error { return s.flush(ctx, t) }
 
 // Optimize compacts t's small files and files with many deletions; report
 // (may be nil) receives progress.
 func (s *Store) Optimize(ctx context.Context, t *catalog.Table, report func(Progress)) error {
-	return errNotYet
+	return s.optimize(ctx, t, report)
 }
 
 // Vacuum deletes t's files no retained snapshot references and its
 // orphans older than the grace period.
 func (s *Store) Vacuum(ctx context.Context, t *catalog.Table, report func(Progress)) error {
-	return errNotYet
+	return s.vacuum(ctx, t, report)
 }
 
 // Jobs lists running and recently finished maintenance jobs.
-func (s *Store) Jobs() []Progress { return nil }
+func (s *Store) Jobs() []Progress { return s.jobs.list() }

@@ -326,6 +326,21 @@ func (b *binder) bindInsert(st *pg_query.InsertStmt) (Logical, []string, error) 
 
 func (b *binder) bindOnConflict(t *catalog.Table, alias string, oc *pg_query.OnConflictClause) (*OnConflict, error) {
 	out := &OnConflict{DoNothing: oc.Action == pg_query.OnConflictAction_ONCONFLICT_NOTHING}
+	if t.IsLake() {
+		// Lake tables have no unique constraints (their primary index over
+		// lake_rowid is bookkeeping): no arbiter exists, so DO NOTHING
+		// without one is a plain insert and anything else is PostgreSQL's
+		// error for a table without a matching constraint.
+		switch {
+		case oc.Infer != nil && oc.Infer.Conname != "":
+			return nil, pgerr.New(pgerr.UndefinedObject, "constraint \"%s\" for table \"%s\" does not exist", oc.Infer.Conname, t.Name)
+		case oc.Infer != nil:
+			return nil, pgerr.New(pgerr.InvalidColumnReference, "there is no unique or exclusion constraint matching the ON CONFLICT specification")
+		case out.DoNothing:
+			return nil, nil
+		}
+		return nil, pgerr.New(pgerr.SyntaxError, "ON CONFLICT DO UPDATE requires inference specification or constraint name")
+	}
 	if oc.Infer != nil {
 		if oc.Infer.Conname != "" {
 			for _, ix := range append([]catalog.Index{t.Primary}, t.Indexes...) {

@@ -2,6 +2,8 @@ package planner
 
 import (
 	"errors"
+	"reflect"
+	"slices"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -30,7 +32,87 @@ func (b *binder) bindPredicate(n *pg_query.Node, sc *scope, clause string) (Expr
 	if e.Type().Family != types.BoolFamily {
 		return nil, pgerr.New(pgerr.DatatypeMismatch, "argument of %s must be type boolean, not type %s", clause, e.Type().SQLString())
 	}
-	return e, nil
+	return factorOr(e), nil
+}
+
+// factorOr pulls the conjuncts every branch of an OR shares out of it:
+// (a AND b) OR (a AND c) is a AND (b OR c). This holds in three-valued
+// logic too, and turns a join condition repeated in each branch (TPC-H
+// Q19) into one the planner can hash on. Only conjuncts built from
+// columns, constants and deterministic operators are shared, so no
+// volatile call is evaluated a different number of times.
+func factorOr(e Expr) Expr {
+	var out []Expr
+	for _, c := range conjuncts(e) {
+		out = append(out, factorOrConjunct(c)...)
+	}
+	if len(out) == 1 {
+		return out[0]
+	}
+	return &BoolOp{Op: "AND", Args: out}
+}
+
+func factorOrConjunct(e Expr) []Expr {
+	or, ok := e.(*BoolOp)
+	if !ok || or.Op != "OR" || len(or.Args) < 2 {
+		return []Expr{e}
+	}
+	branches := make([][]Expr, len(or.Args))
+	for i, a := range or.Args {
+		branches[i] = conjuncts(a)
+	}
+	var common []Expr
+	for _, c := range branches[0] {
+		if !factorable(c) {
+			continue
+		}
+		inAll := true
+		for _, br := range branches[1:] {
+			if !slices.ContainsFunc(br, func(x Expr) bool { return reflect.DeepEqual(x, c) }) {
+				inAll = false
+				break
+			}
+		}
+		if inAll && !slices.ContainsFunc(common, func(x Expr) bool { return reflect.DeepEqual(x, c) }) {
+			common = append(common, c)
+		}
+	}
+	if len(common) == 0 {
+		return []Expr{e}
+	}
+	rest := make([]Expr, 0, len(branches))
+	for _, br := range branches {
+		var left []Expr
+		for _, c := range br {
+			if !slices.ContainsFunc(common, func(x Expr) bool { return reflect.DeepEqual(x, c) }) {
+				left = append(left, c)
+			}
+		}
+		switch len(left) {
+		case 0:
+			return common // one branch is just the common part: the OR adds nothing
+		case 1:
+			rest = append(rest, left[0])
+		default:
+			rest = append(rest, &BoolOp{Op: "AND", Args: left})
+		}
+	}
+	return append(common, &BoolOp{Op: "OR", Args: rest})
+}
+
+// factorable: e consists of column references, constants, parameters,
+// comparisons, IN lists, IS NULL and boolean operators only.
+func factorable(e Expr) bool {
+	ok := true
+	WalkExpr(e, func(x Expr) bool {
+		switch x.(type) {
+		case *ColRef, *OuterRef, *Const, *Param, *Cmp, *InList, *IsNullExpr, *BoolOp:
+		default:
+			ok = false
+		}
+		return ok
+	})
+	return ok
 }
 
 // nameEnv is the name-resolution environment for reg* literals.
@@ -301,6 +383,17 @@ func (b *binder) bindCast(tc *pg_query.TypeCast, sc *scope) (Expr, error) {
 	}
 	at := arg.Type()
 	if c, ok := arg.(*Const); ok && at.Family == types.UnknownFamily {
+		if s, isStr := c.Val.(types.DString); isStr && t.Family == types.IntervalFamily {
+			if rng := intervalRange(tc.TypeName); rng != ivFullRange {
+				// INTERVAL '90' DAY: the range gives bare numbers their
+				// unit and truncates lower fields.
+				iv, err := types.ParseInterval(intervalUnitless(string(s), rng))
+				if err != nil {
+					return nil, err
+				}
+				return &Const{Val: truncateInterval(iv, rng), Typ: t}, nil
+			}
+		}
 		if s, isStr := c.Val.(types.DString); isStr && t.Family == types.StringFamily && t.VarcharLen() >= 0 {
 			// An explicit length coercion truncates: 'abc'::varchar(2) is 'ab'.
 			d, err := types.Cast(s, types.Text, t, nil)

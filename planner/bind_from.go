@@ -66,6 +66,9 @@ func fromRefNames(n *pg_query.Node) []refName {
 		if len(rf.Functions) == 1 && !rf.IsRowsfrom {
 			if l := rf.Functions[0].GetList(); l != nil && len(l.Items) > 0 {
 				if fc := l.Items[0].GetFuncCall(); fc != nil {
+					if n := asOfRefName(fc); n != "" {
+						return []refName{{name: n}}
+					}
 					return []refName{{name: strVal(fc.Funcname[len(fc.Funcname)-1])}}
 				}
 			}
@@ -500,6 +503,9 @@ func (b *binder) bindRangeFunction(rf *pg_query.RangeFunction, sc *scope, left [
 	fc := items[0].GetFuncCall()
 	if fc == nil {
 		return nil, nil, pgerr.Unsupported("this FROM function item")
+	}
+	if isAsOf(fc) {
+		return b.bindAsOf(rf, fc, sc)
 	}
 	parent := &scope{parent: sc.parent, ctes: sc.ctes, transparent: true}
 	if len(left) > 0 {

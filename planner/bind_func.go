@@ -197,7 +197,8 @@ func (b *binder) bindSubLink(sl *pg_query.SubLink, sc *scope) (Expr, error) {
 		return nil, err
 	}
 	cols := res.plan.Cols()
-	sq := &SubqueryExpr{Plan: phys, Correlated: logicalHasOuterRefs(res.plan)}
+	depth := logicalOuterDepth(res.plan)
+	sq := &SubqueryExpr{Plan: phys, Correlated: depth > 0, OuterDepth: depth, Logical: res.plan}
 	switch sl.SubLinkType {
 	case pg_query.SubLinkType_EXISTS_SUBLINK:
 		sq.Kind, sq.Typ = SubqueryExists, types.Bool
@@ -386,4 +387,95 @@ func (b *binder) bindFuncArgs(name string, fn *builtins.Func, list []*pg_query.N
 	}
 	return nil, pgerr.New(pgerr.UndefinedFunction, "function %s(%s) does not exist", name, strings.Join(sig, ", ")).
 		WithHint("No function matches the given name and argument types. You might need to add explicit type casts.")
+}
+
+// logicalOuterDepth returns how many query levels above l its
+// expressions read: the largest OuterRef depth, where a nested
+// subquery's own depth counts one less (its depth 1 is l's row). 0 means
+// l is uncorrelated and can be evaluated once.
+func logicalOuterDepth(l Logical) int {
+	depth := 0
+	check := func(es ...Expr) {
+		for _, e := range es {
+			WalkExpr(e, func(x Expr) bool {
+				switch x := x.(type) {
+				case *OuterRef:
+					depth = max(depth, x.Depth)
+				case *SubqueryExpr:
+					if x.Logical == nil && x.Correlated {
+						depth = max(depth, 1) // unknown nesting: assume it reads l's parent
+					}
+					depth = max(depth, x.OuterDepth-1)
+				}
+				return true
+			})
+		}
+	}
+	var walk func(l Logical)
+	walk = func(l Logical) {
+		switch n := l.(type) {
+		case nil:
+		case *LogicalScan:
+			check(n.Filter...)
+		case *LogicalValues:
+			for _, r := range n.Rows {
+				check(r...)
+			}
+		case *LogicalFilter:
+			check(n.Pred)
+			walk(n.Input)
+		case *LogicalProject:
+			check(n.Exprs...)
+			walk(n.Input)
+		case *LogicalJoin:
+			check(n.On)
+			walk(n.Left)
+			walk(n.Right)
+		case *LogicalAggregate:
+			check(n.GroupBy...)
+			for _, a := range n.Aggs {
+				check(a.Args...)
+				check(a.Filter)
+			}
+			walk(n.Input)
+		case *LogicalWindow:
+			for _, w := range n.Calls {
+				check(w.Args...)
+				check(w.PartitionBy...)
+			}
+			walk(n.Input)
+		case *LogicalSort:
+			for _, k := range n.Keys {
+				check(k.Expr)
+			}
+			walk(n.Input)
+		case *LogicalLimit:
+			check(n.Limit, n.Offset)
+			walk(n.Input)
+		case *LogicalLockRows:
+			check(n.Recheck)
+			check(n.Reproject...)
+			walk(n.Input)
+		case *LogicalDistinct:
+			walk(n.Input)
+		case *LogicalSetOp:
+			walk(n.Left)
+			walk(n.Right)
+		case *LogicalProjectSet:
+			for _, s := range n.SRFs {
+				check(s.Args...)
+			}
+			walk(n.Input)
+		case *LogicalRecursiveCTE:
+			walk(n.Init)
+			walk(n.Recursive)
+		default:
+			// A node kind this walk does not know: be conservative.
+			if logicalHasOuterRefs(l) {
+				depth = max(depth, 1)
+			}
+		}
+	}
+	walk(l)
+	return depth
 }

@@ -36,7 +36,11 @@ func (b *binder) bindSimpleSelect(st *pg_query.SelectStmt, sc *scope) (*selectRe
 		}
 		sc.noAggReason = ""
 		wherePred = pred
-		plan = &LogicalFilter{Input: plan, Pred: pred}
+		if len(st.LockingClause) == 0 {
+			plan = decorrelateWhere(plan, pred)
+		} else {
+			plan = &LogicalFilter{Input: plan, Pred: pred}
+		}
 	}
 
 	coll := &collector{}
@@ -735,4 +739,292 @@ func itoa(i int) string {
 		buf[p] = '-'
 	}
 	return string(buf[p:])
+}
+
+// decorrelateWhere filters from by pred, turning each top-level
+// [NOT] EXISTS conjunct whose subquery is correlated only through
+// conjuncts of its own WHERE into a semi (anti) join: TPC-H Q4, Q21 and
+// Q22 then run as hash joins instead of one subquery execution per row.
+// The other conjuncts filter from first; semi and anti joins output the
+// left columns only, so column references above are unchanged.
+func decorrelateWhere(from Logical, pred Expr) Logical {
+	type semi struct {
+		right Logical
+		on    Expr
+		anti  bool
+	}
+	nl := len(from.Cols())
+	var keep, withScalar []Expr
+	var joins []semi
+	for _, c := range conjuncts(pred) {
+		if sq, anti := existsConjunct(c); sq != nil {
+			if right, on, ok := semiJoinInput(sq.Logical, nl); ok {
+				joins = append(joins, semi{right, on, anti})
+				continue
+			}
+		}
+		if hasGroupableScalar(c) {
+			withScalar = append(withScalar, c)
+			continue
+		}
+		keep = append(keep, c)
+	}
+	from = filterBy(from, keep)
+	for _, j := range joins {
+		kind := SemiJoin
+		if j.anti {
+			kind = AntiJoin
+		}
+		from = &LogicalJoin{Kind: kind, Left: from, Right: j.right, On: j.on}
+	}
+	if len(withScalar) == 0 {
+		return from
+	}
+	// Scalar aggregate subqueries correlated by equalities (TPC-H Q2, Q17,
+	// Q20) become a left join to the aggregate grouped by the correlated
+	// columns, computed once instead of once per row.
+	cols := from.Cols()
+	width := nl
+	for i, c := range withScalar {
+		withScalar[i], _ = MapExpr(c, func(x Expr) (Expr, error) {
+			sq, ok := x.(*SubqueryExpr)
+			if !ok {
+				return x, nil
+			}
+			right, on, ok := groupedScalarInput(sq, width)
+			if !ok {
+				return x, nil
+			}
+			from = &LogicalJoin{Kind: LeftJoin, Left: from, Right: right, On: on}
+			rc := right.Cols()
+			width += len(rc)
+			return &ColRef{Idx: width - 1, Typ: sq.Typ, Name: rc[len(rc)-1].Name}, nil
+		})
+	}
+	from = filterBy(from, withScalar)
+	if width == nl {
+		return from
+	}
+	out := make([]Expr, nl)
+	for i := range out {
+		out[i] = &ColRef{Idx: i, Typ: cols[i].Typ, Name: cols[i].Name}
+	}
+	return &LogicalProject{Input: from, Exprs: out, cols: cols}
+}
+
+func filterBy(l Logical, preds []Expr) Logical {
+	switch len(preds) {
+	case 0:
+		return l
+	case 1:
+		return &LogicalFilter{Input: l, Pred: preds[0]}
+	}
+	return &LogicalFilter{Input: l, Pred: &BoolOp{Op: "AND", Args: preds}}
+}
+
+// hasGroupableScalar: e holds a scalar subquery groupedScalarInput may
+// turn into a join.
+func hasGroupableScalar(e Expr) bool {
+	found := false
+	WalkExpr(e, func(x Expr) bool {
+		if sq, ok := x.(*SubqueryExpr); ok {
+			if _, _, ok := groupedScalarInput(sq, 0); ok {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// nullOnEmptyAggs are the aggregates that return NULL over no rows, as a
+// left join's missing group does; count would return 0, so it stays a
+// correlated subquery.
+var nullOnEmptyAggs = map[string]bool{"sum": true, "avg": true, "min": true, "max": true}
+
+// groupedScalarInput rewrites a scalar subquery of the shape
+// SELECT f(agg(...)) FROM ... WHERE inner = outer AND ... (no GROUP BY,
+// f strict, agg NULL over no rows, only equalities correlated) into the
+// right side of a left join: the aggregate grouped by the inner
+// expressions, projecting the keys and then f. on joins the outer columns
+// (the left side, nl wide) to the keys. A row without a group gets NULL,
+// which is what the subquery returns for it.
+func groupedScalarInput(sq *SubqueryExpr, nl int) (Logical, Expr, bool) {
+	if sq.Kind != SubqueryScalar || sq.OuterDepth != 1 || sq.Logical == nil {
+		return nil, nil, false
+	}
+	top := sq.Logical
+	var fexpr Expr = &ColRef{Idx: 0, Typ: sq.Typ}
+	if p, ok := top.(*LogicalProject); ok {
+		if len(p.Exprs) != 1 || !strictExpr(p.Exprs[0]) {
+			return nil, nil, false
+		}
+		fexpr, top = p.Exprs[0], p.Input
+	}
+	agg, ok := top.(*LogicalAggregate)
+	if !ok || len(agg.GroupBy) > 0 || len(agg.Aggs) == 0 {
+		return nil, nil, false
+	}
+	for _, a := range agg.Aggs {
+		if !nullOnEmptyAggs[a.Name] || a.Star || logicalOuterDepthExprs(a.Args...) > 0 || logicalOuterDepthExprs(a.Filter) > 0 {
+			return nil, nil, false
+		}
+	}
+	f, ok := agg.Input.(*LogicalFilter)
+	if !ok || logicalOuterDepth(f.Input) > 0 {
+		return nil, nil, false
+	}
+	var local, inner, outer []Expr
+	for _, c := range conjuncts(f.Pred) {
+		if logicalOuterDepthExprs(c) == 0 {
+			local = append(local, c)
+			continue
+		}
+		cmp, ok := c.(*Cmp)
+		if !ok || cmp.Op != CmpEQ {
+			return nil, nil, false
+		}
+		in, out := cmp.L, cmp.R
+		if _, isOuter := in.(*OuterRef); isOuter {
+			in, out = out, in
+		}
+		o, isOuter := out.(*OuterRef)
+		if !isOuter || o.Depth != 1 || logicalOuterDepthExprs(in) > 0 {
+			return nil, nil, false
+		}
+		inner = append(inner, in)
+		outer = append(outer, &ColRef{Idx: o.Idx, Typ: o.Typ, Name: o.Name})
+	}
+	if len(inner) == 0 {
+		return nil, nil, false
+	}
+	k := len(inner)
+	grouped := &LogicalAggregate{Input: filterBy(f.Input, local), GroupBy: inner, Aggs: agg.Aggs}
+	for _, g := range inner {
+		grouped.cols = append(grouped.cols, ColMeta{Name: "group", Typ: g.Type()})
+	}
+	grouped.cols = append(grouped.cols, agg.cols...)
+	shifted, err := MapExpr(fexpr, func(x Expr) (Expr, error) {
+		if c, ok := x.(*ColRef); ok {
+			return &ColRef{Idx: c.Idx + k, Typ: c.Typ, Name: c.Name}, nil
+		}
+		return x, nil
+	})
+	if err != nil {
+		return nil, nil, false
+	}
+	proj := &LogicalProject{Input: grouped, Exprs: make([]Expr, 0, k+1)}
+	on := make([]Expr, 0, k)
+	for i, g := range inner {
+		proj.Exprs = append(proj.Exprs, &ColRef{Idx: i, Typ: g.Type(), Name: "group"})
+		proj.cols = append(proj.cols, ColMeta{Name: "group", Typ: g.Type()})
+		on = append(on, &Cmp{Op: CmpEQ, L: outer[i], R: &ColRef{Idx: nl + i, Typ: g.Type(), Name: "group"}})
+	}
+	proj.Exprs = append(proj.Exprs, shifted)
+	proj.cols = append(proj.cols, ColMeta{Name: "?column?", Typ: sq.Typ})
+	if len(on) == 1 {
+		return proj, on[0], true
+	}
+	return proj, &BoolOp{Op: "AND", Args: on}, true
+}
+
+// strictExpr: e is built from columns, constants, operators and casts
+// only, so a NULL input gives a NULL result.
+func strictExpr(e Expr) bool {
+	ok := true
+	WalkExpr(e, func(x Expr) bool {
+		switch x := x.(type) {
+		case *ColRef, *Const:
+		case *CastExpr:
+		case *CallExpr:
+			ok = ok && isOperatorName(x.Name)
+		default:
+			ok = false
+		}
+		return ok
+	})
+	return ok
+}
+
+// logicalOuterDepthExprs is logicalOuterDepth for loose expressions.
+func logicalOuterDepthExprs(es ...Expr) int {
+	return logicalOuterDepth(&LogicalProject{Exprs: es})
+}
+
+// existsConjunct matches EXISTS (subquery) and NOT EXISTS (subquery).
+func existsConjunct(e Expr) (sq *SubqueryExpr, anti bool) {
+	if n, ok := e.(*BoolOp); ok && n.Op == "NOT" && len(n.Args) == 1 {
+		sq, _ = existsConjunct(n.Args[0])
+		return sq, sq != nil
+	}
+	if s, ok := e.(*SubqueryExpr); ok && s.Kind == SubqueryExists && s.OuterDepth == 1 && s.Logical != nil {
+		return s, false
+	}
+	return nil, false
+}
+
+// semiJoinInput splits an EXISTS subquery's plan, Project* over
+// Filter(pred) over an uncorrelated input, into the join's right side
+// (the input filtered by pred's uncorrelated conjuncts) and its ON
+// condition (the correlated conjuncts, with outer references turned into
+// columns of the left side and the subquery's columns shifted past them).
+func semiJoinInput(sub Logical, nl int) (Logical, Expr, bool) {
+	for {
+		p, ok := sub.(*LogicalProject)
+		if !ok {
+			break
+		}
+		sub = p.Input
+	}
+	f, ok := sub.(*LogicalFilter)
+	if !ok || logicalOuterDepth(f.Input) > 0 {
+		return nil, nil, false
+	}
+	var local, on []Expr
+	for _, c := range conjuncts(f.Pred) {
+		depth, nested := 0, false
+		WalkExpr(c, func(x Expr) bool {
+			switch x := x.(type) {
+			case *OuterRef:
+				depth = max(depth, x.Depth)
+			case *SubqueryExpr:
+				nested = true
+			}
+			return true
+		})
+		switch {
+		case depth == 0 && !nested:
+			local = append(local, c)
+		case depth == 1 && !nested:
+			m, err := MapExpr(c, func(x Expr) (Expr, error) {
+				switch x := x.(type) {
+				case *OuterRef:
+					return &ColRef{Idx: x.Idx, Typ: x.Typ, Name: x.Name}, nil
+				case *ColRef:
+					return &ColRef{Idx: x.Idx + nl, Typ: x.Typ, Name: x.Name}, nil
+				}
+				return x, nil
+			})
+			if err != nil {
+				return nil, nil, false
+			}
+			on = append(on, m)
+		default:
+			return nil, nil, false
+		}
+	}
+	if len(on) == 0 {
+		return nil, nil, false
+	}
+	right := f.Input
+	if len(local) == 1 {
+		right = &LogicalFilter{Input: right, Pred: local[0]}
+	} else if len(local) > 1 {
+		right = &LogicalFilter{Input: right, Pred: &BoolOp{Op: "AND", Args: local}}
+	}
+	onExpr := on[0]
+	if len(on) > 1 {
+		onExpr = &BoolOp{Op: "AND", Args: on}
+	}
+	return right, onExpr, true
 }

@@ -107,6 +107,11 @@ func Build(ctx context.Context, stmt *pg_query.Node, env Env) (p *Plan, err erro
 			return nil, err
 		}
 		plan.Tag, plan.ReturnsRows = "DELETE", len(x.DeleteStmt.ReturningList) > 0
+	case *pg_query.Node_MergeStmt:
+		if l, err = b.bindMerge(x.MergeStmt); err != nil {
+			return nil, err
+		}
+		plan.Tag = "MERGE"
 	default:
 		return nil, pgerr.Unsupported("statement " + nodeName(stmt))
 	}
@@ -180,6 +185,9 @@ func (b *binder) phys(l Logical, needed []bool) (Physical, error) {
 				markCols(f, needed)
 			}
 		}
+		if s.Table.IsLake() {
+			return planLakeScan(&s, needed), nil
+		}
 		return chooseAccessPath(&s, needed), nil
 	case *LogicalVirtualScan:
 		return &PhysicalVirtualScan{VT: n.VT, cols: n.cols}, nil
@@ -221,11 +229,12 @@ func (b *binder) phys(l Logical, needed []bool) (Physical, error) {
 		}
 		return &PhysicalProject{Input: in, Exprs: exprs, cols: n.cols}, nil
 	case *LogicalJoin:
-		left, err := b.phys(n.Left, nil)
+		leftNeeded, rightNeeded := joinNeeded(n, needed)
+		left, err := b.phys(n.Left, leftNeeded)
 		if err != nil {
 			return nil, err
 		}
-		right, err := b.phys(n.Right, nil)
+		right, err := b.phys(n.Right, rightNeeded)
 		if err != nil {
 			return nil, err
 		}
@@ -238,7 +247,7 @@ func (b *binder) phys(l Logical, needed []bool) (Physical, error) {
 		}
 		return &PhysicalNestedLoopJoin{Kind: n.Kind, Left: left, Right: right, On: on, Lateral: n.Lateral}, nil
 	case *LogicalAggregate:
-		in, err := b.phys(n.Input, nil)
+		in, err := b.phys(n.Input, aggNeeded(n))
 		if err != nil {
 			return nil, err
 		}
@@ -329,6 +338,8 @@ func (b *binder) phys(l Logical, needed []bool) (Physical, error) {
 		}
 		return &PhysicalUpdate{Table: n.Table, Input: in, Set: n.Set, Returning: n.Returning, Checks: n.Checks,
 			EPQ: n.EPQ, Recheck: foldConstants(n.Recheck), cols: n.cols}, nil
+	case *LogicalMerge:
+		return b.physMerge(n)
 	case *LogicalDelete:
 		in, err := b.phys(n.Input, nil)
 		if err != nil {
@@ -338,6 +349,42 @@ func (b *binder) phys(l Logical, needed []bool) (Physical, error) {
 			EPQ: n.EPQ, Recheck: foldConstants(n.Recheck), cols: n.cols}, nil
 	}
 	return nil, fmt.Errorf("planner: cannot physicalize %T", l)
+}
+
+// joinNeeded splits the columns a join's parent reads into the columns
+// each input must produce, adding those the ON clause reads. nil (all)
+// stays nil; a lateral join's right side may read any left column.
+func joinNeeded(n *LogicalJoin, needed []bool) (left, right []bool) {
+	if needed == nil {
+		return nil, nil
+	}
+	nl, nr := len(n.Left.Cols()), len(n.Right.Cols())
+	both := make([]bool, nl+nr)
+	copy(both, needed) // semi/anti joins output only the left columns
+	markCols(n.On, both)
+	left, right = both[:nl:nl], both[nl:]
+	if n.Lateral {
+		left = nil
+	}
+	return left, right
+}
+
+// aggNeeded lists the input columns an aggregation reads.
+func aggNeeded(n *LogicalAggregate) []bool {
+	needed := make([]bool, len(n.Input.Cols()))
+	for _, e := range n.GroupBy {
+		markCols(e, needed)
+	}
+	for _, a := range n.Aggs {
+		for _, e := range a.Args {
+			markCols(e, needed)
+		}
+		markCols(a.Filter, needed)
+		for _, k := range a.OrderBy {
+			markCols(k.Expr, needed)
+		}
+	}
+	return needed
 }
 
 func markCols(e Expr, needed []bool) {

@@ -15,6 +15,16 @@
 //     operators from them through the Factory interface declared here, so
 //     the planner never imports the executor (CockroachDB's exec.Factory).
 //
+// Lake tables (lake.go) are never read through the row store: a scan of
+// one is a Lake Scan carrying the columns the plan reads and pruning
+// ranges derived from its filter (col op const/param, BETWEEN, IN), with
+// the filter kept above it; there are no index paths. The projection
+// pushdown that feeds it (needed columns) passes through projections,
+// filters, joins and aggregations. as_of('t', ts) in FROM (asof.go) is
+// such a scan at a past timestamp. Lake tables have no unique
+// constraints, so ON CONFLICT with an arbiter is 42P10 and row locking
+// clauses are 0A000.
+//
 // DML plans carry the table's CHECK constraints bound over the new row
 // (the executor evaluates them after defaults and assignment casts).
 // Data-modifying WITH queries are planned once and run to completion

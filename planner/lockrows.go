@@ -329,6 +329,10 @@ func (b *binder) bindLocking(st *pg_query.SelectStmt, clauses []lockClause, from
 		}
 	}
 	for _, t := range targets {
+		if t.Table.IsLake() {
+			// Lake rows have no row-store key to lock or re-read.
+			return nil, nil, pgerr.New(pgerr.FeatureNotSupported, "%s is not supported on lake table \"%s\"", t.Strength, t.Table.Name)
+		}
 		b.require(t.Table, catalog.PrivUpdate) // PostgreSQL: row locks need UPDATE
 	}
 	return targets, offs, nil

@@ -24,7 +24,10 @@ type Logical interface {
 type LogicalScan struct {
 	Table  *catalog.Table
 	Filter []Expr
-	cols   []ColMeta
+	// AsOf reads a lake table as of a past time (as_of() in FROM); nil
+	// reads at the transaction's snapshot.
+	AsOf Expr
+	cols []ColMeta
 }
 
 // LogicalVirtualScan reads a pg_catalog / information_schema relation.

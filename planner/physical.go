@@ -470,6 +470,7 @@ type ExecNode any
 // implements it; Construct drives it bottom-up.
 type Factory interface {
 	ConstructScan(n *PhysicalScan) (ExecNode, error)
+	ConstructLakeScan(n *PhysicalLakeScan) (ExecNode, error)
 	ConstructPointLookup(n *PhysicalPointLookup) (ExecNode, error)
 	ConstructVirtualScan(n *PhysicalVirtualScan) (ExecNode, error)
 	ConstructValues(n *PhysicalValues) (ExecNode, error)
@@ -507,6 +508,8 @@ func Construct(f Factory, p Physical) (ExecNode, error) {
 	switch n := p.(type) {
 	case *PhysicalScan:
 		return f.ConstructScan(n)
+	case *PhysicalLakeScan:
+		return f.ConstructLakeScan(n)
 	case *PhysicalPointLookup:
 		return f.ConstructPointLookup(n)
 	case *PhysicalVirtualScan:
@@ -549,6 +552,8 @@ func Construct(f Factory, p Physical) (ExecNode, error) {
 		return f.ConstructUpdate(n, built[0])
 	case *PhysicalDelete:
 		return f.ConstructDelete(n, built[0])
+	case *PhysicalMerge:
+		return constructMerge(f, n, built[0])
 	}
 	return nil, fmt.Errorf("planner: no constructor for %T", p)
 }

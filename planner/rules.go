@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"math"
+
 	"github.com/conflux-db/conflux/catalog"
 	"github.com/conflux-db/conflux/sql/builtins"
 	"github.com/conflux-db/conflux/sql/types"
@@ -9,9 +11,12 @@ import (
 // The rewrite rules. Each is small and named after what it does; they
 // run in a fixed order during physicalize:
 //
-//   foldConstants      immutable calls over constants, trivial AND/OR/NOT
+//   foldConstants      immutable calls over constants, trivial AND/OR/NOT,
+//                      date::timestamp op constant -> date op date (unwrapDateCast)
 //   pushFilter         filters into scans and join inputs
 //   chooseAccessPath   point lookup / index scan / full scan from the scan's filter
+//   planLakeScan       lake tables: projection pushdown and pruning ranges
+//                      (lakeRanges) instead of an access path (lake.go)
 //   extractHashKeys    equi-join conditions become hash join keys
 
 // foldConstants evaluates immutable function calls with constant
@@ -42,6 +47,8 @@ func foldConstants(e Expr) Expr {
 				return x, nil // leave it: the error surfaces at run time, per row, as in PostgreSQL
 			}
 			return &Const{Val: d, Typ: x.Typ}, nil
+		case *Cmp:
+			return unwrapDateCast(x), nil
 		case *BoolOp:
 			if x.Op == "NOT" {
 				if c, ok := x.Args[0].(*Const); ok {
@@ -410,4 +417,55 @@ func extractHashKeys(on Expr, nl int) (lk, rk []Expr, rest Expr) {
 		others = append(others, c)
 	}
 	return lk, rk, andAll(others)
+}
+
+// unwrapDateCast rewrites x::timestamp op T, for a date x and a finite
+// timestamp constant T, into a comparison of x with a date constant, so
+// that the comparison prunes lake files and vectorizes. This is the
+// shape of every "d < date '1994-01-01' + interval '1' year" (date +
+// interval is a timestamp in PostgreSQL). x::timestamp is midnight of x,
+// so with D the day of T: x::ts <= T iff x <= D, x::ts > T iff x > D, and
+// for < and >= the bound moves by one day unless T is a midnight. The
+// infinite dates map to the infinite timestamps, which compare the same
+// way. (PostgreSQL would raise 22008 for a date beyond the timestamp
+// range, which the rewritten comparison no longer reaches.)
+func unwrapDateCast(c *Cmp) Expr {
+	op, castSide, constSide := c.Op, c.L, c.R
+	if _, ok := c.R.(*CastExpr); ok {
+		op, castSide, constSide = c.Op.Commute(), c.R, c.L
+	}
+	ce, ok := castSide.(*CastExpr)
+	if !ok || ce.Typ.Family != types.TimestampFamily || ce.Arg.Type().Family != types.DateFamily {
+		return c
+	}
+	k, ok := constSide.(*Const)
+	if !ok {
+		return c
+	}
+	tsv, ok := k.Val.(types.DTimestamp)
+	if !ok || int64(tsv) == types.TimestampNegInfinity || int64(tsv) == types.TimestampPosInfinity {
+		return c
+	}
+	const usecPerDay = 86400 * 1000000
+	ts := int64(tsv)
+	day := ts / usecPerDay
+	if ts%usecPerDay < 0 {
+		day-- // floor
+	}
+	if day <= math.MinInt32 || day >= math.MaxInt32 {
+		return c
+	}
+	midnight := ts == day*usecPerDay
+	d := &Const{Val: types.DDate(day), Typ: types.Date}
+	switch {
+	case op == CmpLE || op == CmpGT:
+	case op == CmpLT && !midnight:
+		op = CmpLE
+	case op == CmpGE && !midnight:
+		op = CmpGT
+	case op == CmpLT || op == CmpGE || (op == CmpEQ && midnight):
+	default:
+		return c
+	}
+	return &Cmp{Op: op, L: ce.Arg, R: d}
 }

@@ -209,6 +209,12 @@ type SubqueryExpr struct {
 	Kind       SubqueryKind
 	Plan       Physical
 	Correlated bool
+	// OuterDepth is how many query levels up the subquery reads (0 =
+	// uncorrelated, 1 = the row of the query it is in); a subquery nested
+	// in it that reads only this subquery's rows does not count.
+	OuterDepth int
+	// Logical is the subquery's logical plan, kept for decorrelation.
+	Logical Logical
 	// For SubqueryAny.
 	Arg Expr
 	Op  CmpOp

@@ -297,3 +297,75 @@ func inferDatumType(d types.Datum) *types.T {
 	}
 	return types.Text
 }
+
+// Interval field masks of PostgreSQL's INTERVAL typmod (datetime.h).
+const (
+	ivMaskMonth     = 1 << 1
+	ivMaskYear      = 1 << 2
+	ivMaskDay       = 1 << 3
+	ivMaskHour      = 1 << 10
+	ivMaskMinute    = 1 << 11
+	ivMaskSecond    = 1 << 12
+	ivFullRange     = 0x7FFF
+	microsPerHour   = 3600e6
+	microsPerMinute = 60e6
+)
+
+// intervalRange returns the field range of an INTERVAL type name
+// (INTERVAL '90' DAY, INTERVAL YEAR TO MONTH): the first typmod, as the
+// grammar emits it, or the full range.
+func intervalRange(tn *pg_query.TypeName) int {
+	if len(tn.Typmods) == 0 {
+		return ivFullRange
+	}
+	if c := tn.Typmods[0].GetAConst(); c != nil && c.GetIval() != nil {
+		return int(c.GetIval().Ival)
+	}
+	return ivFullRange
+}
+
+// intervalUnitless gives a unit to a bare number in an interval literal
+// with a field range, as PostgreSQL's DecodeInterval does: '90' is 90
+// days under DAY, 3 months under MONTH; without a range it is seconds.
+func intervalUnitless(s string, rng int) string {
+	t := strings.TrimSpace(s)
+	if _, err := strconv.ParseFloat(t, 64); err != nil {
+		return s
+	}
+	unit := ""
+	switch rng {
+	case ivMaskYear:
+		unit = "year"
+	case ivMaskMonth, ivMaskYear | ivMaskMonth:
+		unit = "month"
+	case ivMaskDay:
+		unit = "day"
+	case ivMaskHour, ivMaskDay | ivMaskHour:
+		unit = "hour"
+	case ivMaskMinute, ivMaskHour | ivMaskMinute, ivMaskDay | ivMaskHour | ivMaskMinute:
+		unit = "minute"
+	}
+	if unit == "" {
+		return s
+	}
+	return t + " " + unit
+}
+
+// truncateInterval drops the fields below an interval's range, as
+// PostgreSQL's AdjustIntervalForTypmod: INTERVAL '1 day 3 hours' DAY is
+// 1 day.
+func truncateInterval(iv types.DInterval, rng int) types.DInterval {
+	switch rng {
+	case ivMaskYear:
+		return types.DInterval{Months: iv.Months / 12 * 12}
+	case ivMaskMonth, ivMaskYear | ivMaskMonth:
+		return types.DInterval{Months: iv.Months}
+	case ivMaskDay:
+		return types.DInterval{Months: iv.Months, Days: iv.Days}
+	case ivMaskHour, ivMaskDay | ivMaskHour:
+		iv.Micros = iv.Micros / microsPerHour * microsPerHour
+	case ivMaskMinute, ivMaskHour | ivMaskMinute, ivMaskDay | ivMaskHour | ivMaskMinute:
+		iv.Micros = iv.Micros / microsPerMinute * microsPerMinute
+	}
+	return iv
+}

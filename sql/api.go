@@ -8,6 +8,7 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/conflux-db/conflux/lake"
 	"github.com/conflux-db/conflux/sql/types"
 )
 
@@ -19,6 +20,12 @@ type Config struct {
 	InMemory bool
 	// Logger receives the engine's logs (slog.Default when nil).
 	Logger *slog.Logger
+	// LakeURL is where lake tables keep their Parquet files: a local
+	// directory (a path or file:// URL) or s3://bucket/prefix?... Empty
+	// means <DataDir>/lake, or memory when InMemory.
+	LakeURL string
+	// Lake tunes lake tables (retention, flush thresholds, file sizes).
+	Lake lake.Options
 }
 
 // Engine is one open database: storage, catalog, and the shared state

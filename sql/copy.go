@@ -31,12 +31,14 @@ const copyBatch = 256
 
 type copyOptions struct {
 	binary bool
-	csv    bool
-	delim  byte
-	null   string
-	header bool
-	quote  byte
-	escape byte
+	// parquet is FORMAT parquet (copy_parquet.go).
+	parquet bool
+	csv     bool
+	delim   byte
+	null    string
+	header  bool
+	quote   byte
+	escape  byte
 	// forceQuote names the columns FORCE_QUOTE quotes even when not
 	// needed; forceQuoteAll is FORCE QUOTE *.
 	forceQuote    []string
@@ -94,6 +96,8 @@ func parseCopyOptions(st *pg_query.CopyStmt) (copyOptions, error) {
 				o.csv = true
 			case "binary":
 				o.binary = true
+			case "parquet":
+				o.parquet = true
 			default:
 				return o, pgerr.New(pgerr.InvalidParameterValue, "COPY format \"%s\" not recognized", v)
 			}
@@ -142,6 +146,16 @@ func parseCopyOptions(st *pg_query.CopyStmt) (copyOptions, error) {
 			return o, pgerr.New(pgerr.SyntaxError, "option \"%s\" not recognized", de.Defname)
 		}
 	}
+	if o.parquet {
+		// Like BINARY, Parquet has no text options.
+		for _, n := range st.Options {
+			switch de := n.GetDefElem(); de.GetDefname() {
+			case "format", "freeze", "encoding":
+			case "header", "delimiter", "null", "quote", "escape", "force_quote", "force_not_null", "force_null":
+				return o, pgerr.New(pgerr.SyntaxError, "cannot specify %s in PARQUET mode", strings.ToUpper(de.GetDefname()))
+			}
+		}
+	}
 	if o.csv {
 		if !delimSet {
 			o.delim = ','
@@ -161,11 +175,17 @@ func (s *Session) prepareCopy(st *pg_query.CopyStmt) (StatementKind, error) {
 	if st.IsProgram {
 		return 0, pgerr.New(pgerr.InsufficientPrivilege, "COPY to or from an external program is not supported")
 	}
-	if st.Filename != "" {
-		return 0, pgerr.Unsupported("COPY to or from a server file (use STDIN/STDOUT, e.g. psql's \\copy)")
-	}
 	if _, err := parseCopyOptions(st); err != nil {
 		return 0, err
+	}
+	if st.Filename != "" {
+		if o, _ := parseCopyOptions(st); !o.parquet {
+			return 0, pgerr.Unsupported("COPY to or from a server file other than FORMAT parquet (use STDIN/STDOUT, e.g. psql's \\copy)")
+		}
+		if st.IsFrom && st.Query != nil {
+			return 0, pgerr.New(pgerr.SyntaxError, "COPY FROM does not support a query")
+		}
+		return KindCommand, nil // runs in Execute: no COPY sub-protocol
 	}
 	if o, _ := parseCopyOptions(st); o.binary && (o.csv || o.header) {
 		return 0, pgerr.New(pgerr.SyntaxError, "cannot specify HEADER or CSV in BINARY mode")
@@ -221,7 +241,7 @@ func (s *Session) CopyFormatOf(p *Prepared) CopyFormat {
 		}
 	}
 	o, _ := parseCopyOptions(st)
-	return CopyFormat{Columns: n, Binary: o.binary}
+	return CopyFormat{Columns: n, Binary: o.binary || o.parquet}
 }
 
 // resolveTable finds a table by name in the current catalog.
@@ -271,7 +291,10 @@ func (s *Session) CopyIn(ctx context.Context, p *Prepared, params []types.Datum,
 	if s.failed {
 		return "", pgerr.New(pgerr.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 	}
-	s.ensureTxn()
+	if err := s.ensureTxn(); err != nil {
+		s.failStatement()
+		return "", err
+	}
 	n, err := s.copyIn(ctx, p.ast.GetCopyStmt(), r)
 	if err != nil {
 		s.abortStatement()
@@ -298,162 +321,95 @@ func (s *Session) copyIn(ctx context.Context, st *pg_query.CopyStmt, r io.Reader
 	if err := s.checkTablePrivilege(t, catalog.PrivInsert, ""); err != nil {
 		return 0, err
 	}
-	sc := s.catalog().SchemaByID(t.SchemaID)
-	names := make([]string, len(cols))
-	for i, c := range cols {
-		names[i] = quoteIdent(c.Name)
+	sink, err := s.newCopySink(ctx, t, cols)
+	if err != nil {
+		return 0, err
 	}
-	insertFor := map[int]*Prepared{}
-	prepare := func(rows int) (*Prepared, error) {
-		if p := insertFor[rows]; p != nil {
-			return p, nil
-		}
-		var b strings.Builder
-		fmt.Fprintf(&b, "INSERT INTO %s.%s (%s) VALUES ", quoteIdent(sc.Name), quoteIdent(t.Name), strings.Join(names, ", "))
-		param := 1
-		for i := 0; i < rows; i++ {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteByte('(')
-			for j := range cols {
-				if j > 0 {
-					b.WriteString(", ")
-				}
-				fmt.Fprintf(&b, "$%d", param)
-				param++
-			}
-			b.WriteByte(')')
-		}
-		stmt, err := parser.ParseOne(b.String())
-		if err != nil {
-			return nil, err
-		}
-		oids := make([]uint32, 0, rows*len(cols))
-		for i := 0; i < rows; i++ {
-			for _, c := range cols {
-				oids = append(oids, c.Type.Oid)
-			}
-		}
-		p, err := s.Prepare(ctx, Statement{SQL: stmt.SQL, ast: stmt.AST}, oids)
-		if err != nil {
-			return nil, err
-		}
-		if p.query != nil {
-			// A bulk load: no row lock per key; a concurrent writer of the
-			// same key fails one of the two at COMMIT (40001) instead.
-			p.query.bulk = true
-		}
-		insertFor[rows] = p
-		return p, nil
+	if err := s.readCopyRows(ctx, st, opts, t, cols, r, sink); err != nil {
+		sink.abort()
+		return 0, err
 	}
+	return sink.close(ctx)
+}
+
+// readCopyRows parses the COPY data stream and hands each row to sink.
+func (s *Session) readCopyRows(ctx context.Context, st *pg_query.CopyStmt, opts copyOptions, t *catalog.Table, cols []catalog.Column, r io.Reader, sink *copySink) error {
 	tctx := s.typesContext()
-	direct := newDirectCopy(s, t, cols)
-	var batch []types.Datum
-	var total int64
-	rowsInBatch := 0
-	flush := func() error {
-		if rowsInBatch == 0 {
-			return nil
-		}
-		if direct != nil {
-			if err := direct.insert(ctx, batch, tctx); err != nil {
-				return err
-			}
-			total += int64(rowsInBatch)
-			batch, rowsInBatch = batch[:0], 0
-			return ctx.Err()
-		}
-		p, err := prepare(rowsInBatch)
-		if err != nil {
-			return err
-		}
-		if _, err := s.runPlanned(ctx, p, batch); err != nil {
-			return err
-		}
-		total += int64(rowsInBatch)
-		batch, rowsInBatch = batch[:0], 0
-		return ctx.Err()
+	if opts.parquet {
+		return s.readParquetRows(ctx, st, t, cols, r, sink)
 	}
+	row := make([]types.Datum, 0, len(cols))
 	if opts.binary {
 		br := &binaryCopyReader{r: bufio.NewReaderSize(r, 64<<10)}
 		for line := 1; ; line++ {
 			fields, err := br.next(len(cols))
 			if err == io.EOF {
-				break
+				return nil
 			}
 			if err != nil {
-				return 0, copyContext(err, t.Name, line)
+				return copyContext(err, t.Name, line)
 			}
+			row = row[:0]
 			for i, f := range fields {
 				if f == nil {
-					batch = append(batch, types.DNull)
+					row = append(row, types.DNull)
 					continue
 				}
 				d, err := types.DecodeBinary(f, cols[i].Type)
 				if err != nil {
-					return 0, copyContext(err, t.Name, line, cols[i].Name, "")
+					return copyContext(err, t.Name, line, cols[i].Name, "")
 				}
-				batch = append(batch, d)
+				row = append(row, d)
 			}
-			rowsInBatch++
-			if rowsInBatch == copyBatch {
-				if err := flush(); err != nil {
-					return 0, err
-				}
+			if err := sink.add(ctx, row); err != nil {
+				return err
 			}
 		}
-		return total + int64(rowsInBatch), flush()
 	}
+	var err error
 	if opts.notNullAt, err = columnFlags(t, cols, opts.forceNotNull, "FORCE_NOT_NULL"); err != nil {
-		return 0, err
+		return err
 	}
 	if opts.nullAt, err = columnFlags(t, cols, opts.forceNull, "FORCE_NULL"); err != nil {
-		return 0, err
+		return err
 	}
 	rd := newCopyReader(r, opts)
 	line := 0
 	for {
 		fields, err := rd.next()
 		if err == io.EOF {
-			break
+			return nil
 		}
 		line++
 		if err != nil {
-			return 0, copyContext(err, t.Name, line)
+			return copyContext(err, t.Name, line)
 		}
 		if opts.header && line == 1 {
 			continue
 		}
 		if len(fields) != len(cols) {
 			if len(fields) < len(cols) {
-				return 0, copyContext(pgerr.New("22P04", "missing data for column \"%s\"", cols[len(fields)].Name), t.Name, line)
+				return copyContext(pgerr.New("22P04", "missing data for column \"%s\"", cols[len(fields)].Name), t.Name, line)
 			}
-			return 0, copyContext(pgerr.New("22P04", "extra data after last expected column"), t.Name, line)
+			return copyContext(pgerr.New("22P04", "extra data after last expected column"), t.Name, line)
 		}
+		row = row[:0]
 		for i, f := range fields {
 			if f == nil {
-				batch = append(batch, types.DNull)
+				row = append(row, types.DNull)
 				continue
 			}
 			d, err := types.ParseText(*f, cols[i].Type, tctx)
 			if err != nil {
 				pe := pgerr.As(err)
-				return 0, copyContext(pe, t.Name, line, cols[i].Name, *f)
+				return copyContext(pe, t.Name, line, cols[i].Name, *f)
 			}
-			batch = append(batch, d)
+			row = append(row, d)
 		}
-		rowsInBatch++
-		if rowsInBatch == copyBatch {
-			if err := flush(); err != nil {
-				return 0, err
-			}
+		if err := sink.add(ctx, row); err != nil {
+			return err
 		}
 	}
-	if err := flush(); err != nil {
-		return 0, err
-	}
-	return total, nil
 }
 
 // copyContext adds PostgreSQL's "COPY t, line n" context to an error.
@@ -696,7 +652,10 @@ func (s *Session) CopyOut(ctx context.Context, p *Prepared, params []types.Datum
 	if s.failed {
 		return "", pgerr.New(pgerr.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 	}
-	s.ensureTxn()
+	if err := s.ensureTxn(); err != nil {
+		s.failStatement()
+		return "", err
+	}
 	n, err := s.copyOut(ctx, p.ast.GetCopyStmt(), w)
 	if err != nil {
 		s.abortStatement()
@@ -770,6 +729,9 @@ func (s *Session) copyOut(ctx context.Context, st *pg_query.CopyStmt, w io.Write
 	}
 	if opts.binary {
 		return writeBinaryCopy(ctx, bw, cur, p.Columns)
+	}
+	if opts.parquet {
+		return writeParquetCopy(ctx, bw, cur, p.Columns)
 	}
 	var n int64
 	var buf []byte

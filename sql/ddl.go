@@ -305,11 +305,8 @@ func (s *Session) createTable(ctx context.Context, st *pg_query.CreateStmt) (*Cu
 		}
 		t.Options[strings.ToLower(de.Defname)] = val
 	}
-	if f, ok := t.Options["format"]; ok && !strings.EqualFold(f, "row") {
-		if strings.EqualFold(f, "lake") {
-			return nil, pgerr.Unsupported("format = 'lake' (lake tables are not built yet)")
-		}
-		return nil, pgerr.New(pgerr.InvalidParameterValue, "unrecognized table format \"%s\"", f).WithHint("Valid formats are \"row\" and \"lake\".")
+	if err := validateTableOptions(t); err != nil {
+		return nil, err
 	}
 	var pkCols []string
 	var pkName string
@@ -364,7 +361,17 @@ func (s *Session) createTable(ctx context.Context, st *pg_query.CreateStmt) (*Cu
 	if len(t.Columns) > 1600 {
 		return nil, pgerr.New(pgerr.TooManyColumns, "tables can have at most 1600 columns")
 	}
-	if pkCols != nil {
+	if t.IsLake() {
+		switch {
+		case pkCols != nil:
+			return nil, lakeConstraintError("PRIMARY KEY constraints")
+		case len(uniques) > 0:
+			return nil, lakeConstraintError("UNIQUE constraints")
+		}
+		if err := s.finishLakeTable(ctx, t); err != nil {
+			return nil, err
+		}
+	} else if pkCols != nil {
 		ids, err := columnIDs(t, pkCols)
 		if err != nil {
 			return nil, err

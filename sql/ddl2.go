@@ -172,7 +172,15 @@ func kindWord(t *catalog.Table) string {
 }
 
 func (s *Session) dropTable(ctx context.Context, d *descriptors, t *catalog.Table) error {
-	if t.Kind == catalog.KindTable {
+	if t.IsLake() {
+		lt, err := s.lakeTable(t)
+		if err != nil {
+			return err
+		}
+		if err := lt.Drop(ctx, s.txn); err != nil {
+			return err
+		}
+	} else if t.Kind == catalog.KindTable {
 		if err := s.deleteTableData(ctx, t); err != nil {
 			return err
 		}
@@ -425,7 +433,15 @@ func (s *Session) truncate(ctx context.Context, st *pg_query.TruncateStmt) (*Cur
 		if t.Kind != catalog.KindTable {
 			return nil, pgerr.New(pgerr.WrongObjectType, "\"%s\" is not a table", t.Name)
 		}
-		if err := s.deleteTableData(ctx, t); err != nil {
+		if t.IsLake() {
+			lt, err := s.lakeTable(t)
+			if err != nil {
+				return nil, err
+			}
+			if err := lt.Truncate(ctx, s.txn); err != nil {
+				return nil, err
+			}
+		} else if err := s.deleteTableData(ctx, t); err != nil {
 			return nil, err
 		}
 		if st.RestartSeqs {

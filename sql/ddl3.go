@@ -31,6 +31,9 @@ func (s *Session) createIndex(ctx context.Context, st *pg_query.IndexStmt) (*Cur
 	if t.Kind != catalog.KindTable {
 		return nil, pgerr.New(pgerr.WrongObjectType, "cannot create index on relation \"%s\"", t.Name).WithDetail("This operation is not supported for views.")
 	}
+	if t.IsLake() {
+		return nil, lakeConstraintError("indexes")
+	}
 	ix := catalog.Index{Name: st.Idxname, Unique: st.Unique}
 	var colNames []string
 	for _, p := range st.IndexParams {
@@ -190,6 +193,14 @@ func (s *Session) alterTable(ctx context.Context, st *pg_query.AlterTableStmt) (
 			if pk != nil || unique != nil {
 				return nil, pgerr.Unsupported("ADD COLUMN with PRIMARY KEY or UNIQUE")
 			}
+			if t.IsLake() {
+				// Files are immutable: old rows read the new column as NULL.
+				if err := s.checkLakeAddColumn(ctx, t, col); err != nil {
+					return nil, err
+				}
+				t.Columns = append(t.Columns, col)
+				continue
+			}
 			t.Columns = append(t.Columns, col)
 			// Existing rows get the default (or NULL) now, as PostgreSQL does.
 			if err := rowstore.AddColumn(ctx, s.txn, t, &t.Columns[len(t.Columns)-1], s.evalDefault); err != nil {
@@ -231,7 +242,11 @@ func (s *Session) alterTable(ctx context.Context, st *pg_query.AlterTableStmt) (
 			if c == nil || c.Hidden {
 				return nil, pgerr.New(pgerr.UndefinedColumn, "column \"%s\" of relation \"%s\" does not exist", cmd.Name, t.Name)
 			}
-			if err := rowstore.CheckNotNull(ctx, s.txn, t, c); err != nil {
+			if t.IsLake() {
+				if err := s.checkLakeNotNull(ctx, t, c); err != nil {
+					return nil, err
+				}
+			} else if err := rowstore.CheckNotNull(ctx, s.txn, t, c); err != nil {
 				return nil, err
 			}
 			c.NotNull = true
@@ -258,6 +273,14 @@ func (s *Session) alterTable(ctx context.Context, st *pg_query.AlterTableStmt) (
 			}
 		case pg_query.AlterTableType_AT_AddConstraint:
 			con := cmd.Def.GetConstraint()
+			if t.IsLake() {
+				switch con.Contype {
+				case pg_query.ConstrType_CONSTR_PRIMARY:
+					return nil, lakeConstraintError("PRIMARY KEY constraints")
+				case pg_query.ConstrType_CONSTR_UNIQUE:
+					return nil, lakeConstraintError("UNIQUE constraints")
+				}
+			}
 			switch con.Contype {
 			case pg_query.ConstrType_CONSTR_PRIMARY:
 				if !hiddenIndex(t, &t.Primary) {
@@ -349,10 +372,15 @@ func (s *Session) alterTable(ctx context.Context, st *pg_query.AlterTableStmt) (
 					if t.Options == nil {
 						t.Options = map[string]string{}
 					}
-					if cmd.Subtype == pg_query.AlterTableType_AT_ResetRelOptions {
+					reset := cmd.Subtype == pg_query.AlterTableType_AT_ResetRelOptions
+					v, err := checkAlterOptions(t, de.Defname, constString(de.Arg), reset)
+					if err != nil {
+						return nil, err
+					}
+					if reset {
 						delete(t.Options, de.Defname)
 					} else {
-						t.Options[de.Defname] = constString(de.Arg)
+						t.Options[de.Defname] = v
 					}
 				}
 			}

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/conflux-db/conflux/catalog"
+	"github.com/conflux-db/conflux/lake"
 	"github.com/conflux-db/conflux/storage"
 	"github.com/conflux-db/conflux/txn"
 )
@@ -45,7 +46,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		st.Close()
 		return nil, err
 	}
-	e := &Engine{engineState{store: st, db: db, log: log, seqs: map[catalog.ID]*seqState{}}}
+	e := &Engine{engineState{store: st, db: db, log: log, seqs: map[catalog.ID]*seqState{}, dataDir: cfg.DataDir}}
 	e.registry = newRegistry()
 	e.virtual = e.withRuntime(systemTables(e.registry))
 	if err := bootstrap(ctx, db, superuserName); err != nil {
@@ -56,7 +57,12 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		st.Close()
 		return nil, err
 	}
+	if err := e.startLake(ctx, cfg); err != nil {
+		st.Close()
+		return nil, err
+	}
 	if err := e.dropStaleTempSchemas(ctx); err != nil {
+		e.stopLake()
 		st.Close()
 		return nil, err
 	}
@@ -69,9 +75,13 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 // Engine state shared by all sessions.
 type engineState struct {
 	stopGC func() // stops the MVCC garbage collector
-	store  *storage.Engine
-	db     *txn.DB
-	log    *slog.Logger
+	// lake stores lake tables; stopLake ends its maintenance loop.
+	lake     *lake.Store
+	stopLake context.CancelFunc
+	dataDir  string // relative COPY FROM file names start here
+	store    *storage.Engine
+	db       *txn.DB
+	log      *slog.Logger
 
 	// catMu orders catalog changes against transaction starts: a
 	// transaction that begins sees exactly the catalog its snapshot sees.
@@ -93,6 +103,9 @@ type engineState struct {
 func (e *Engine) Close() error {
 	if !e.closed.CompareAndSwap(false, true) {
 		return nil
+	}
+	if e.stopLake != nil {
+		e.stopLake()
 	}
 	if e.stopGC != nil {
 		e.stopGC()

@@ -218,7 +218,7 @@ func (s *Session) prepare(ctx context.Context, stmt Statement, paramOIDs []uint3
 	n := p.ast
 	switch {
 	case n.GetSelectStmt() != nil, n.GetInsertStmt() != nil, n.GetUpdateStmt() != nil,
-		n.GetDeleteStmt() != nil, n.GetExplainStmt() != nil:
+		n.GetDeleteStmt() != nil, n.GetExplainStmt() != nil, n.GetMergeStmt() != nil:
 		q, err := s.planQuery(ctx, n, declared)
 		if err != nil {
 			return nil, err
@@ -285,7 +285,10 @@ func (s *Session) Execute(ctx context.Context, p *Prepared, params []types.Datum
 		return nil, pgerr.New(pgerr.ProtocolViolation, "bind message supplies %d parameters, but prepared statement requires %d", len(params), len(p.ParamTypes))
 	}
 	if p.ast.GetVariableSetStmt() == nil && p.show == "" {
-		s.ensureTxn()
+		if err := s.ensureTxn(); err != nil {
+			s.failStatement()
+			return nil, err
+		}
 	}
 	implicit := !s.explicit
 	ctx, cancel := s.statementContext(ctx)
@@ -485,6 +488,9 @@ func (s *Session) dispatch(ctx context.Context, p *Prepared, params []types.Datu
 	case n.GetVariableSetStmt() != nil:
 		return s.execSet(n.GetVariableSetStmt())
 	case n.GetCopyStmt() != nil:
+		if n.GetCopyStmt().Filename != "" {
+			return s.copyFile(ctx, n.GetCopyStmt()) // FORMAT parquet (copy_parquet.go)
+		}
 		return nil, pgerr.New(pgerr.ProtocolViolation, "COPY must be run through the COPY sub-protocol")
 	case n.GetDeallocateStmt() != nil:
 		d := n.GetDeallocateStmt()
@@ -504,15 +510,10 @@ func (s *Session) dispatch(ctx context.Context, p *Prepared, params []types.Datu
 		c.deallocateAll = true
 		return c, nil
 	case n.GetVacuumStmt() != nil:
-		// MVCC garbage collection runs in the background; VACUUM and
-		// ANALYZE are accepted so tools such as pgbench work unmodified.
-		if n.GetVacuumStmt().IsVacuumcmd {
-			if s.explicit {
-				return nil, pgerr.New(pgerr.ActiveSQLTransaction, "VACUUM cannot run inside a transaction block")
-			}
-			return tagCursor("VACUUM"), nil
-		}
-		return tagCursor("ANALYZE"), nil
+		// MVCC garbage collection of row tables runs in the background;
+		// VACUUM and ANALYZE are accepted so tools such as pgbench work
+		// unmodified. Lake tables get flush/compaction/vacuum (lakemaint.go).
+		return s.execVacuum(ctx, n.GetVacuumStmt())
 	case n.GetCheckPointStmt() != nil:
 		return tagCursor("CHECKPOINT"), nil
 	case n.GetListenStmt() != nil, n.GetNotifyStmt() != nil, n.GetUnlistenStmt() != nil:
@@ -581,7 +582,10 @@ func (s *Session) execTransactionStmt(ctx context.Context, ts *pg_query.Transact
 		if !s.explicit {
 			return nil, pgerr.New(pgerr.NoActiveSQLTransaction, "SAVEPOINT can only be used in transaction blocks")
 		}
-		s.ensureTxn()
+		if err := s.ensureTxn(); err != nil {
+			s.enterFailed()
+			return nil, err
+		}
 		s.savepoints = append(s.savepoints, savepoint{name: ts.SavepointName, sp: s.txn.Savepoint(), catalogDirty: s.desc != nil})
 		return tagCursor("SAVEPOINT"), nil
 	case pg_query.TransactionStmtKind_TRANS_STMT_RELEASE:
@@ -787,6 +791,15 @@ func (s *Session) execSet(st *pg_query.VariableSetStmt) (*Cursor, error) {
 			return nil, pgerr.New(pgerr.ActiveSQLTransaction, "SET TRANSACTION ISOLATION LEVEL must be called before any query")
 		}
 		s.txnOpts.Isolation = iso
+	case asOfSetting:
+		if s.txn != nil && s.explicit {
+			return nil, pgerr.New(pgerr.ActiveSQLTransaction, "SET %s must be called before any query", asOfSetting)
+		}
+		v, err := s.canonicalAsOf(value)
+		if err != nil {
+			return nil, err
+		}
+		value = v
 	case "search_path":
 		// Keep identifiers as typed: quoted parts were already unquoted by the parser.
 		var quoted []string

@@ -25,6 +25,8 @@ type sessionState struct {
 	database string
 	settings *settings
 	notices  []Notice
+	// noticeSink, when set, receives progress NOTICEs as they happen (lakemaint.go).
+	noticeSink func(Notice)
 
 	// The open transaction, if any. explicit is true inside BEGIN ... COMMIT;
 	// otherwise the transaction is the implicit one of a single statement
@@ -283,18 +285,30 @@ func splitSearchPath(v string) []string {
 
 // ensureTxn opens the implicit transaction of a statement when no
 // transaction is open; for READ COMMITTED it takes the statement's new
-// snapshot.
-func (s *Session) ensureTxn() {
+// snapshot. It fails only when conflux.as_of names a snapshot that
+// cannot be read (22023).
+func (s *Session) ensureTxn() error {
 	if s.txn == nil {
 		opts := s.defaultTxnOptions()
 		if s.explicit {
 			opts = s.txnOpts
 		}
 		opts.Owner = s.pid
-		s.txn, s.cat = s.e.begin(opts)
+		if ts, ok, err := s.asOf(); err != nil {
+			return err
+		} else if ok {
+			// SET conflux.as_of: a read-only transaction in the past (asof.go).
+			t, cat, err := s.e.beginAsOf(context.Background(), opts, ts)
+			if err != nil {
+				return err
+			}
+			s.txn, s.cat = t, cat
+		} else {
+			s.txn, s.cat = s.e.begin(opts)
+		}
 		s.txnTime = time.Now()
 		s.txn.SetLockTimeout(s.lockTimeout())
-		return
+		return nil
 	}
 	// lock_timeout applies to each statement as it starts (SET inside a
 	// transaction takes effect from the next statement, as in PostgreSQL).
@@ -305,6 +319,7 @@ func (s *Session) ensureTxn() {
 			s.cat = cat
 		}
 	}
+	return nil
 }
 
 // lockTimeout is lock_timeout as a duration (0: wait forever).

@@ -87,6 +87,8 @@ var sessionSettingDefs = []settingDef{
 	{name: "xmloption", def: "content", category: "Client Connection Defaults", vartype: "enum", desc: "Sets whether XML data in implicit parsing and serialization operations is to be considered as documents or content fragments."},
 	{name: "geqo", def: "on", category: "Query Tuning", vartype: "bool", desc: "Enables genetic query optimization.", check: checkBool},
 	{name: "enable_seqscan", def: "on", category: "Query Tuning", vartype: "bool", desc: "Enables the planner's use of sequential-scan plans.", check: checkBool},
+	// conflux.as_of makes the session read in the past (asof.go).
+	{name: asOfSetting, def: "", category: "Conflux / Lake Tables", vartype: "string", desc: "Reads every transaction at this past time (timestamptz) or commit timestamp (bigint); empty reads the present.", check: checkAsOf},
 	// ssl is on when the server has a certificate (Session.SetSSL), as
 	// PostgreSQL's is when ssl = on in its configuration.
 	{name: "ssl", def: "off", readOnly: true, context: "sighup", category: "Connections and Authentication / SSL", vartype: "bool", desc: "Enables SSL connections."},

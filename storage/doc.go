@@ -53,6 +53,12 @@
 // key. Walking the whole keyspace every time cost more CPU than the
 // workload itself right after a million-row load.
 //
+// Lake metadata keys (keys.LakePrefix) have a horizon of their own
+// (Horizons.Lake, the lake retention period), so time travel can read
+// their history; an incremental sweep leaves such a key in the dirty set
+// until its lake horizon passes its newest version. ScanVersions reads
+// that history (versions.go).
+//
 // # Caches
 //
 // Pebble charges memtables to the block cache, so Open sizes the cache

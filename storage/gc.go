@@ -45,6 +45,36 @@ import (
 // sweep's view of the versions at or below the horizon cannot go stale,
 // and a DeleteRange over them cannot hit a concurrent write.
 
+// Horizons are the GC horizons of one sweep step. Lake metadata keys
+// (under keys.LakePrefix) keep their versions for the lake retention
+// period so time travel can read them, so they get a horizon of their
+// own, normally below Rows; every other key uses Rows.
+type Horizons struct {
+	Rows, Lake uint64
+}
+
+// Uniform returns Horizons with h for every key.
+func Uniform(h uint64) Horizons { return Horizons{Rows: h, Lake: h} }
+
+// For returns the horizon of user key uk.
+func (h Horizons) For(uk []byte) uint64 {
+	if isLakeKey(uk) {
+		return h.Lake
+	}
+	return h.Rows
+}
+
+// forSpan returns the horizon of every key under prefix ("" is the whole
+// keyspace: the lower of the two).
+func (h Horizons) forSpan(prefix string) uint64 {
+	if prefix == "" {
+		return min(h.Rows, h.Lake)
+	}
+	return h.For([]byte(prefix))
+}
+
+func isLakeKey(uk []byte) bool { return len(uk) > 0 && uk[0] == keys.LakePrefix[0] }
+
 // GCOptions tune CollectGarbage.
 type GCOptions struct {
 	// BatchSize is the number of deletions per Pebble batch; 1024 when 0.
@@ -86,6 +116,11 @@ const (
 // during and after. It checks ctx between batches; on cancellation the
 // batches already written stay (each is a valid partial collection).
 func (e *Engine) CollectGarbage(ctx context.Context, horizon uint64, lower, upper []byte, opts GCOptions) (GCStats, error) {
+	return e.CollectGarbageAt(ctx, Uniform(horizon), lower, upper, opts)
+}
+
+// CollectGarbageAt is CollectGarbage with a horizon per kind of key.
+func (e *Engine) CollectGarbageAt(ctx context.Context, horizon Horizons, lower, upper []byte, opts GCOptions) (GCStats, error) {
 	var st GCStats
 	if err := ctx.Err(); err != nil {
 		return st, err
@@ -113,6 +148,7 @@ func (e *Engine) CollectGarbage(ctx context.Context, horizon uint64, lower, uppe
 			_ = g.b.Close()
 		}
 	}()
+	var h uint64 // horizon of the current user key
 	for valid := it.First(); valid; valid = it.Next() {
 		k := it.Key()
 		uk, ts, versioned := decodeEngineKey(k)
@@ -128,6 +164,7 @@ func (e *Engine) CollectGarbage(ctx context.Context, horizon uint64, lower, uppe
 				break
 			}
 			g.startKey(uk)
+			h = horizon.For(uk)
 		}
 		st.Scanned++
 		if st.Scanned%gcCtxEvery == 0 {
@@ -135,7 +172,7 @@ func (e *Engine) CollectGarbage(ctx context.Context, horizon uint64, lower, uppe
 				return st, err
 			}
 		}
-		if err := g.visit(it, k, ts, horizon); err != nil {
+		if err := g.visit(it, k, ts, h); err != nil {
 			return st, err
 		}
 	}
@@ -353,8 +390,10 @@ type SweepStatus struct {
 	TotalRemoved int64         // since the engine was opened
 	// CleanHorizon is the horizon the last completed sweep started with:
 	// everything shadowed at or below it is gone, so a sweep is only
-	// useful once the horizon has moved past it.
+	// useful once the horizon has moved past it. CleanLake is the same
+	// for lake keys (Horizons.Lake).
 	CleanHorizon uint64
+	CleanLake    uint64
 }
 
 // sweepChunk is the number of versions one CollectGarbage call of a
@@ -372,6 +411,13 @@ const sweepChunk = 64 << 10
 // nothing to find. Without it, the whole keyspace is walked (VACUUM,
 // tests).
 func (e *Engine) Sweep(ctx context.Context, horizon func() uint64, incremental bool) (ran bool, err error) {
+	return e.SweepAt(ctx, func() Horizons { return Uniform(horizon()) }, incremental)
+}
+
+// SweepAt is Sweep with a horizon per kind of key. The horizons may move
+// backwards between chunks (a reader pinned an older snapshot): each
+// chunk uses the newest value, and is correct for it.
+func (e *Engine) SweepAt(ctx context.Context, horizon func() Horizons, incremental bool) (ran bool, err error) {
 	e.sweepMu.Lock()
 	defer e.sweepMu.Unlock()
 	h0 := horizon()
@@ -380,7 +426,8 @@ func (e *Engine) Sweep(ctx context.Context, horizon func() uint64, incremental b
 		e.statusMu.Unlock()
 		return false, ErrClosed
 	}
-	if incremental && e.sweep.Runs > 0 && (h0 <= e.sweep.CleanHorizon || e.dirty.empty()) {
+	if incremental && e.sweep.Runs > 0 &&
+		((h0.Rows <= e.sweep.CleanHorizon && h0.Lake <= e.sweep.CleanLake) || e.dirty.empty()) {
 		e.statusMu.Unlock()
 		return false, nil
 	}
@@ -388,7 +435,7 @@ func (e *Engine) Sweep(ctx context.Context, horizon func() uint64, incremental b
 	defer cancel()
 	e.sweepCancel = cancel // for Close
 	start := time.Now()
-	e.sweep.Running, e.sweep.LastStart, e.sweep.Horizon = true, start, h0
+	e.sweep.Running, e.sweep.LastStart, e.sweep.Horizon = true, start, h0.Rows
 	e.sweep.Scanned, e.sweep.Removed = 0, 0
 	e.statusMu.Unlock()
 
@@ -415,16 +462,16 @@ func (e *Engine) Sweep(ctx context.Context, horizon func() uint64, incremental b
 	h := h0
 	sweepSpan := func(lower, upper []byte) error {
 		for {
-			st, err := e.CollectGarbage(ctx, h, lower, upper, GCOptions{MaxScan: sweepChunk, Progress: report})
+			st, err := e.CollectGarbageAt(ctx, h, lower, upper, GCOptions{MaxScan: sweepChunk, Progress: report})
 			done(st)
 			if err != nil || st.Resume == nil {
 				return err
 			}
 			lower = st.Resume
-			if next := horizon(); next > h {
+			if next := horizon(); next != h {
 				h = next
 				e.statusMu.Lock()
-				e.sweep.Horizon = h
+				e.sweep.Horizon = h.Rows
 				e.statusMu.Unlock()
 			}
 		}
@@ -467,7 +514,7 @@ func (e *Engine) Sweep(ctx context.Context, horizon func() uint64, incremental b
 	if err == nil {
 		e.sweep.Runs++
 		e.sweep.LastDuration = time.Since(start)
-		e.sweep.CleanHorizon = h0
+		e.sweep.CleanHorizon, e.sweep.CleanLake = h0.Rows, h0.Lake
 	}
 	e.statusMu.Unlock()
 	return true, err

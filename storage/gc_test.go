@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/conflux-db/conflux/storage/keys"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -551,5 +552,34 @@ func TestSweepAfterReopen(t *testing.T) {
 	must(t, err)
 	if s := e.SweepStatus(); !ran || s.Scanned != 5 || s.Removed != 4 {
 		t.Fatalf("first sweep after reopen: ran=%v %+v", ran, s)
+	}
+}
+
+// TestCollectGarbageAtLakeHorizon: lake keys are collected at their own
+// (lower) horizon, other keys at the row horizon.
+func TestCollectGarbageAtLakeHorizon(t *testing.T) {
+	e, err := Open(context.Background(), "", Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	lake := append(append([]byte(nil), keys.LakePrefix...), 'a')
+	row := append(append([]byte(nil), keys.TablePrefix...), 'a')
+	for ts := uint64(1); ts <= 4; ts++ {
+		if err := e.ApplyCommit([]Write{{Key: lake, Value: []byte("v")}, {Key: row, Value: []byte("v")}}, ts, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.CollectGarbageAt(context.Background(), Horizons{Rows: 4, Lake: 2}, nil, nil, GCOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		key  []byte
+		want int64
+	}{{lake, 3}, {row, 1}} {
+		n, err := e.CountVersions(tc.key, keys.PrefixEnd(tc.key))
+		if err != nil || n != tc.want {
+			t.Fatalf("%x: %d versions (%v), want %d", tc.key, n, err, tc.want)
+		}
 	}
 }

@@ -155,17 +155,18 @@ func (d *dirtyKeys) take() dirtySnapshot {
 }
 
 // putBack returns what a sweep at horizon could not clean: all of s when
-// the sweep failed (swept false), else what was written above horizon.
-func (d *dirtyKeys) putBack(s dirtySnapshot, swept bool, horizon uint64) {
+// the sweep failed (swept false), else what was written above the
+// horizon of its key. Lake keys therefore stay for the retention period.
+func (d *dirtyKeys) putBack(s dirtySnapshot, swept bool, horizon Horizons) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for p, ts := range s.spans {
-		if !swept || ts > horizon {
+		if !swept || ts > horizon.forSpan(p) {
 			d.addSpan([]byte(p), ts)
 		}
 	}
 	for k, ts := range s.keys {
-		if !swept || ts > horizon {
+		if !swept || ts > horizon.For([]byte(k)) {
 			d.addKey([]byte(k), ts)
 		}
 	}
@@ -179,14 +180,21 @@ func (e *Engine) MarkAllDirty() { e.dirty.markAll() }
 
 // collectKeys is CollectGarbage for a set of user keys: it visits only
 // their versions, in key order, through one iterator.
-func (e *Engine) collectKeys(ctx context.Context, horizon uint64, keys map[string]uint64, progress func(scanned, removed int64)) (GCStats, error) {
+func (e *Engine) collectKeys(ctx context.Context, horizon Horizons, keys map[string]uint64, progress func(scanned, removed int64)) (GCStats, error) {
 	var st GCStats
 	if len(keys) == 0 {
 		return st, ctx.Err()
 	}
-	// Sorted, so the iterator moves forward through the LSM.
+	// Sorted, so the iterator moves forward through the LSM. A lake key
+	// written above its horizon waits (it stays in the set): lake keys
+	// are rarely rewritten, so its garbage appears only once the
+	// retention horizon passes, and seeking each on every sweep of the
+	// retention period would be wasted.
 	sorted := make([]string, 0, len(keys))
-	for k := range keys {
+	for k, ts := range keys {
+		if isLakeKey([]byte(k)) && ts > horizon.Lake {
+			continue
+		}
 		sorted = append(sorted, k)
 	}
 	slices.Sort(sorted)
@@ -211,6 +219,7 @@ func (e *Engine) collectKeys(ctx context.Context, horizon uint64, keys map[strin
 		uk := []byte(k)
 		seek = appendBare(seek[:0], uk)
 		g.startKey(uk)
+		h := horizon.For(uk)
 		for valid := it.SeekGE(seek); valid; valid = it.Next() {
 			ek := it.Key()
 			kuk, ts, versioned := decodeEngineKey(ek)
@@ -224,7 +233,7 @@ func (e *Engine) collectKeys(ctx context.Context, horizon uint64, keys map[strin
 				break
 			}
 			st.Scanned++
-			if err := g.visit(it, ek, ts, horizon); err != nil {
+			if err := g.visit(it, ek, ts, h); err != nil {
 				return st, err
 			}
 		}

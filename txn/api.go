@@ -68,6 +68,13 @@ type DB struct {
 	// wrote keys without their row locks (bulk.go), whose commits the lock
 	// table's record therefore misses; set under mu at Prepare.
 	unlockedTS atomic.Uint64
+
+	clock func() time.Time // commit timestamps follow it (asof.go)
+	// lakeRetention (a time.Duration) is how long lake keys' versions
+	// stay readable; lakeFloor, under mu, the largest lake GC horizon any
+	// sweep was given (versions below it may be gone).
+	lakeRetention atomic.Int64
+	lakeFloor     uint64
 }
 
 // publish refreshes the atomic mirrors; the caller holds mu.
@@ -80,6 +87,12 @@ func (db *DB) publish() {
 // Open wraps an opened engine. Recovery (finding the last commit
 // timestamp) happens here.
 func Open(ctx context.Context, e *storage.Engine) (*DB, error) {
+	return OpenWithClock(ctx, e, time.Now)
+}
+
+// OpenWithClock is Open with the wall clock commit timestamps follow
+// (tests of time travel and retention pass a fake one).
+func OpenWithClock(ctx context.Context, e *storage.Engine, clock func() time.Time) (*DB, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -87,7 +100,9 @@ func Open(ctx context.Context, e *storage.Engine) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("txn: recover last timestamp: %w", err)
 	}
-	db := &DB{engine: e, mgr: NewManager(last), locks: newLockShards()}
+	db := &DB{engine: e, locks: newLockShards(), clock: clock}
+	db.mgr = NewManagerClock(last, func() uint64 { return TimestampOf(clock()) })
+	db.lakeRetention.Store(int64(DefaultLakeRetention))
 	db.visible.L = &db.mu
 	db.publish()
 	return db, nil
@@ -146,6 +161,9 @@ type Txn struct {
 	upgrades []lockUpgrade
 	// w is the transaction's lock request, reused by every wait.
 	w lockWaiter
+	// asOf: a read-only transaction at a past timestamp (BeginAsOf): its
+	// snapshot never moves and it records no SSI reads.
+	asOf bool
 }
 
 // entry is one buffered write. readTS is the snapshot the first write of
@@ -175,7 +193,7 @@ func (t *Txn) Get(ctx context.Context, key []byte) (value []byte, found bool, er
 	if err := ctx.Err(); err != nil {
 		return nil, false, err
 	}
-	if t.opts.Isolation == Serializable {
+	if t.opts.Isolation == Serializable && !t.asOf {
 		t.reads = append(t.reads, Intent{Key: append([]byte(nil), key...), ReadTS: t.readTS})
 	}
 	if t.pr == (storage.PointReader{}) {
@@ -219,7 +237,7 @@ func (t *Txn) Scan(ctx context.Context, lower, upper []byte, reverse bool) Itera
 			}
 		}
 	}
-	if t.opts.Isolation == Serializable {
+	if t.opts.Isolation == Serializable && !t.asOf {
 		t.spans = append(t.spans, Span{
 			Lower:  append([]byte(nil), lower...),
 			Upper:  cloneOrNil(upper),
@@ -422,7 +440,7 @@ func (t *Txn) RollbackToKeepLocks(sp Savepoint) {
 // Refresh moves the read snapshot to the latest commit (READ COMMITTED
 // takes a new snapshot for every statement). Own writes stay visible.
 func (t *Txn) Refresh() {
-	if t.done {
+	if t.done || t.asOf {
 		return
 	}
 	pinned := (t.buf != nil && t.buf.Len() > 0) || len(t.reads) > 0 || len(t.spans) > 0

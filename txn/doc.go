@@ -126,5 +126,15 @@
 // GCHorizon is the oldest snapshot any live or future transaction reads at
 // (the Manager's pruning horizon); for each key the sweeper keeps the
 // newest version at or below it and everything newer, and deletes the
-// rest. DB.GCStatus feeds the conflux_gc_status system view.
+// rest. DB.GCStatus feeds the conflux_gc_status system view. Lake
+// metadata keys (keys.LakePrefix) have a horizon of their own, at most
+// now minus the lake retention period, so their history stays readable.
+//
+// # Timestamps and time travel (asof.go)
+//
+// Commit timestamps are hybrid-logical-clock values in microseconds since
+// the Unix epoch, so a wall-clock time names a snapshot. BeginAsOf opens a
+// read-only transaction at a past timestamp; it pins the GC like any
+// snapshot, and ScanVersions lists the retained versions of a key range
+// (lake tables' snapshot history).
 package txn

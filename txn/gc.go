@@ -22,7 +22,20 @@ import (
 func (db *DB) GCHorizon() uint64 {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	return db.mgr.PruneBelow()
+	return db.mgr.GCHorizon()
+}
+
+// gcHorizons are the horizons a sweep step uses: GCHorizon for every key,
+// and for lake keys also no later than the retention period allows
+// (asof.go). The lake horizon handed out is remembered as the floor
+// below which time travel can no longer read.
+func (db *DB) gcHorizons() storage.Horizons {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	h := db.mgr.GCHorizon()
+	lake := min(h, db.retentionTS())
+	db.lakeFloor = max(db.lakeFloor, lake)
+	return storage.Horizons{Rows: h, Lake: lake}
 }
 
 // GCStatus is the state of the background MVCC garbage collector
@@ -57,7 +70,7 @@ func (db *DB) GCStatus() GCStatus {
 // CollectNow sweeps the whole keyspace once at the current horizon,
 // waiting for a sweep already in progress first. For tests and VACUUM.
 func (db *DB) CollectNow(ctx context.Context) error {
-	_, err := db.engine.Sweep(ctx, db.GCHorizon, false)
+	_, err := db.engine.SweepAt(ctx, db.gcHorizons, false)
 	return err
 }
 
@@ -93,7 +106,7 @@ func (db *DB) StartGC(ctx context.Context, every time.Duration) (stop func()) {
 			// Dropped spans first: their keys then need no walking.
 			_, err := db.engine.ClearDroppedSpans(ctx, db.GCHorizon())
 			if err == nil {
-				_, err = db.engine.Sweep(ctx, db.GCHorizon, true)
+				_, err = db.engine.SweepAt(ctx, db.gcHorizons, true)
 			}
 			if errors.Is(err, storage.ErrClosed) {
 				return // the engine closed under us: nothing left to collect

@@ -75,6 +75,9 @@ func (t *Txn) Lock(ctx context.Context, key []byte, s LockStrength, w WaitPolicy
 	if t.done {
 		return Locked, errDone
 	}
+	if t.asOf {
+		return Locked, pgerr.New(pgerr.ReadOnlySQLTransaction, "cannot lock rows in a transaction reading at a past time")
+	}
 	i, skipped, err := t.acquire(ctx, key, s, w)
 	if err != nil {
 		return Locked, err

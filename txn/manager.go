@@ -30,7 +30,11 @@ type Span struct {
 // calls and performs the writes, reporting back with Applied. That keeps
 // every decision testable step by step, like etcd's raft.Node core.
 //
-// Timestamps: every commit gets the next integer. Commits are applied to
+// Timestamps: every commit gets the next integer, or with a clock
+// (NewManagerClock) max(last+1, clock): a hybrid logical clock whose
+// values are microseconds since the Unix epoch, so a wall-clock time maps
+// to a snapshot (time travel) while timestamps still only grow when the
+// clock stalls or goes back. Commits are applied to
 // storage concurrently and may finish out of order, so the Manager keeps
 // the visible watermark: the largest timestamp below which every commit is
 // applied. New snapshots read at the watermark and never observe a gap.
@@ -44,6 +48,11 @@ type Span struct {
 type Manager struct {
 	lastTS  uint64 // largest timestamp handed out
 	visible uint64
+	clock   func() uint64 // nil: a pure counter
+	// pins are the snapshots of transactions reading at a past timestamp
+	// (PinAsOf): they hold back garbage collection (GCHorizon) but take no
+	// part in conflict checks, since they never write.
+	pins map[TxnID]uint64
 	// inflight holds prepared commits not yet known applied, in timestamp
 	// order (timestamps are handed out increasingly).
 	inflight []inflight
@@ -101,8 +110,15 @@ type committed struct {
 // NewManager returns a Manager whose clock continues after lastTS (the
 // largest commit timestamp found on disk). Everything up to lastTS is
 // visible.
-func NewManager(lastTS uint64) *Manager {
+func NewManager(lastTS uint64) *Manager { return NewManagerClock(lastTS, nil) }
+
+// NewManagerClock is NewManager with commit timestamps of at least
+// clock() (microseconds since the Unix epoch for DB; anything monotone in
+// tests). A nil clock is NewManager.
+func NewManagerClock(lastTS uint64, clock func() uint64) *Manager {
 	return &Manager{
+		clock:   clock,
+		pins:    map[TxnID]uint64{},
 		lastTS:  lastTS,
 		visible: lastTS,
 		pruned:  lastTS,
@@ -155,7 +171,67 @@ func (m *Manager) Refresh(id TxnID, pinned bool) uint64 {
 // snapshot may have been the one holding history back, so it prunes.
 func (m *Manager) End(id TxnID) {
 	delete(m.active, id)
+	delete(m.pins, id)
 	m.prune()
+}
+
+// next is the timestamp the next commit gets.
+func (m *Manager) next() uint64 {
+	ts := m.lastTS + 1
+	if m.clock != nil {
+		ts = max(ts, m.clock())
+	}
+	return ts
+}
+
+// Now returns the current timestamp: the larger of the watermark and the
+// clock. It closes it first (Close), so it is a valid snapshot once the
+// watermark reaches it, which happens as soon as the commits already in
+// flight are applied.
+func (m *Manager) Now() uint64 {
+	ts := m.visible
+	if m.clock != nil {
+		ts = max(ts, m.clock())
+	}
+	m.Close(ts)
+	return ts
+}
+
+// Close makes sure no commit is ever given a timestamp at or below ts
+// from now on, so a snapshot at ts cannot change once the watermark
+// reaches it. Without commits in flight the watermark moves to ts at
+// once; otherwise it does when they are applied.
+func (m *Manager) Close(ts uint64) {
+	if ts <= m.lastTS {
+		return
+	}
+	m.lastTS = ts
+	if len(m.inflight) == 0 {
+		m.visible = ts
+		m.prune()
+		return
+	}
+	// An applied placeholder: the watermark passes it with the commits before it.
+	m.inflight = append(m.inflight, inflight{ts: ts, applied: true})
+}
+
+// PinAsOf registers a read-only transaction reading at ts, which the
+// caller has checked is a valid snapshot (at or below a closed
+// timestamp). It holds back GCHorizon until End.
+func (m *Manager) PinAsOf(ts uint64) TxnID {
+	m.nextID++
+	m.pins[m.nextID] = ts
+	return m.nextID
+}
+
+// GCHorizon is the MVCC garbage-collection horizon: PruneBelow, lowered
+// to the oldest pinned past snapshot.
+func (m *Manager) GCHorizon() uint64 {
+	h := m.pruneBelow()
+	for _, ts := range m.pins {
+		h = min(h, ts)
+	}
+	return h
 }
 
 // Visible returns the watermark: every commit at or below it is applied.
@@ -164,8 +240,8 @@ func (m *Manager) Visible() uint64 { return m.visible }
 // LastTS returns the largest timestamp handed out.
 func (m *Manager) LastTS() uint64 { return m.lastTS }
 
-// Active returns the number of live transactions.
-func (m *Manager) Active() int { return len(m.active) }
+// Active returns the number of live transactions (past-snapshot readers included).
+func (m *Manager) Active() int { return len(m.active) + len(m.pins) }
 
 // TrackedKeys returns how many recently committed keys are remembered.
 func (m *Manager) TrackedKeys() int { return m.recent.Len() }
@@ -199,8 +275,8 @@ func (m *Manager) Prepare(id TxnID, writes, reads []Intent, spans []Span) (uint6
 			return 0, err
 		}
 	}
-	m.lastTS++
-	ts := m.lastTS
+	ts := m.next()
+	m.lastTS = ts
 	m.inflight = append(m.inflight, inflight{ts: ts})
 	if rec != nil {
 		rec.commitTS = ts

@@ -2,6 +2,7 @@
 //
 //	conflux serve [--listen 127.0.0.1:5433] [--data-dir ./conflux-data] [--auth trust|scram] [--log-level info] [--pprof 127.0.0.1:6060]
 //	              [--tls-cert server.crt --tls-key server.key [--tls-required]] [--hba-file hba.conf]
+//	              [--lake-url s3://bucket/prefix?region=...] [--lake-retention 24h]
 //	conflux version
 //
 // The default port is 5433, not PostgreSQL's 5432, so that a real
@@ -9,7 +10,14 @@
 // tests and benchmarks do exactly that). Every flag can also be given as
 // an environment variable (CONFLUX_LISTEN, CONFLUX_DATA_DIR, CONFLUX_AUTH,
 // CONFLUX_LOG_LEVEL, CONFLUX_PPROF, CONFLUX_TLS_CERT, CONFLUX_TLS_KEY,
-// CONFLUX_TLS_REQUIRED, CONFLUX_HBA_FILE); a flag on the command line wins.
+// CONFLUX_TLS_REQUIRED, CONFLUX_HBA_FILE, CONFLUX_LAKE_URL,
+// CONFLUX_LAKE_RETENTION); a flag on the command line wins.
+//
+// --lake-url says where lake tables keep their Parquet files: a
+// directory (<data-dir>/lake by default) or an S3-compatible bucket
+// (s3://bucket/prefix; see package lake/objstore for the query
+// parameters). Their metadata always lives in the data directory.
+// --lake-retention is how long old snapshots stay readable by time travel.
 //
 // --tls-cert and --tls-key (PEM; both or neither) turn TLS on: clients
 // asking for it (sslmode=require, verify-full, ...) get it, TLS 1.2 or

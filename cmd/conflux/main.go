@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/conflux-db/conflux/lake"
 	"github.com/conflux-db/conflux/server"
 	"github.com/conflux-db/conflux/server/hba"
 	"github.com/conflux-db/conflux/sql"
@@ -70,6 +71,9 @@ type serveFlags struct {
 	pprofAddr                       string
 	tlsCert, tlsKey, hbaFile        string
 	tlsRequired                     bool
+	// lakeURL and lakeRetention configure lake tables' storage.
+	lakeURL       string
+	lakeRetention time.Duration
 }
 
 func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string) (*serveFlags, *slog.Logger, error) {
@@ -106,6 +110,19 @@ func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string
 	fs.StringVar(&f.hbaFile, "hba-file", env("CONFLUX_HBA_FILE", ""),
 		"pg_hba.conf-style rules choosing, per user, database and client address, how to authenticate\n"+
 			"(trust, scram-sha-256, md5, password, reject); replaces --auth")
+	fs.StringVar(&f.lakeURL, "lake-url", env("CONFLUX_LAKE_URL", ""),
+		"where lake tables keep their Parquet files: a directory, file:///path, or\n"+
+			"s3://bucket/prefix?region=...&endpoint=...; <data-dir>/lake when empty")
+	retention := 24 * time.Hour
+	if v := getenv("CONFLUX_LAKE_RETENTION"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return nil, nil, fmt.Errorf("CONFLUX_LAKE_RETENTION: %q is not a duration", v)
+		}
+		retention = d
+	}
+	fs.DurationVar(&f.lakeRetention, "lake-retention", retention,
+		"how long old snapshots of lake tables stay readable by time travel (and their files kept)")
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
 	}
@@ -114,6 +131,9 @@ func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string
 	}
 	if f.tlsRequired && f.tlsCert == "" {
 		return nil, nil, errors.New("--tls-required needs --tls-cert and --tls-key")
+	}
+	if f.lakeRetention <= 0 {
+		return nil, nil, errors.New("--lake-retention must be positive")
 	}
 	if fs.NArg() > 0 {
 		return nil, nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -157,7 +177,8 @@ func serve(args []string, stderr io.Writer, getenv func(string) string) int {
 		}
 		defer stopPprof()
 	}
-	eng, err := sql.Open(ctx, sql.Config{DataDir: f.dataDir, Logger: log})
+	eng, err := sql.Open(ctx, sql.Config{DataDir: f.dataDir, Logger: log, LakeURL: f.lakeURL,
+		Lake: lake.Options{Retention: f.lakeRetention}})
 	if err != nil {
 		log.Error("cannot open database", "dir", f.dataDir, "error", err)
 		return 1

@@ -33,6 +33,15 @@ type layout struct {
 	all   string
 }
 
+// kind is the storage of the tables a suite runs on.
+type kind string
+
+const (
+	rowKind   kind = "row"   // primary-key row tables (PostgreSQL's own setup)
+	lakeKind  kind = "lake"  // lake tables, which have no primary key
+	mixedKind kind = "mixed" // cross-table only: one lake table, one row table
+)
+
 var (
 	sameTable = layout{
 		name: "same-table",
@@ -53,6 +62,38 @@ var (
 		x: "tx", y: "ty", all: "(select * from tx union all select * from ty) t",
 	}
 )
+
+// createTable is the DDL of a Hermitage table. A lake table has no
+// primary key: its scripts rely on the WHERE clauses alone, which is what
+// makes lake conflicts per row rather than per key.
+func createTable(name string, lake bool) string {
+	if lake {
+		return "create table " + name + " (id int, value int) with (format = 'lake')"
+	}
+	return "create table " + name + " (id int primary key, value int)"
+}
+
+// layouts returns the layouts a suite on tables of kind k runs. The row
+// layouts are exactly the ones checked against PostgreSQL; the others
+// differ only in their CREATE TABLE statements. Mixed runs both
+// orientations, since item 1 (x) is the contended one in most scripts.
+func layouts(k kind) []layout {
+	cross := func(name string, xLake, yLake bool) layout {
+		l := crossTable
+		l.name = name
+		l.setup = append([]string{createTable("tx", xLake), createTable("ty", yLake)}, crossTable.setup[2:]...)
+		return l
+	}
+	switch k {
+	case lakeKind:
+		same := sameTable
+		same.setup = append([]string{createTable("test", true)}, sameTable.setup[1:]...)
+		return []layout{same, cross("cross-table", true, true)}
+	case mixedKind:
+		return []layout{cross("cross-lake-row", true, false), cross("cross-row-lake", false, true)}
+	}
+	return []layout{sameTable, crossTable}
+}
 
 func (l layout) expand(sql string) string {
 	if strings.Contains(sql, "{both}") {

@@ -274,9 +274,22 @@ var hermitage = []struct {
 }
 
 // TestHermitage runs every script at every level in both layouts
-// against Conflux, and logs the matrix.
+// against Conflux on primary-key row tables, and logs the matrix.
 func TestHermitage(t *testing.T) {
-	runSuite(t, target{name: "conflux", conn: pgtest.StartConflux(t)})
+	runSuite(t, target{name: "conflux", conn: pgtest.StartConflux(t)}, rowKind)
+}
+
+// TestHermitageLake runs the same scripts, with the same (PostgreSQL's)
+// expectations, on lake tables: one lake table, and items in two lake
+// tables.
+func TestHermitageLake(t *testing.T) {
+	runSuite(t, target{name: "conflux", conn: pgtest.StartConflux(t)}, lakeKind)
+}
+
+// TestHermitageLakeMixed runs the cross-table scripts with one item in a
+// lake table and the other in a row table, both ways round.
+func TestHermitageLakeMixed(t *testing.T) {
+	runSuite(t, target{name: "conflux", conn: pgtest.StartConflux(t)}, mixedKind)
 }
 
 // TestHermitagePostgres checks the expectations themselves against a real
@@ -285,15 +298,15 @@ func TestHermitagePostgres(t *testing.T) {
 	if testing.Short() || os.Getenv("HERMITAGE_PG") == "0" {
 		t.Skip("needs a PostgreSQL cluster")
 	}
-	runSuite(t, target{name: "postgres", conn: pgtest.StartPostgres(t)})
+	runSuite(t, target{name: "postgres", conn: pgtest.StartPostgres(t)}, rowKind)
 }
 
-func runSuite(t *testing.T, tg target) {
+func runSuite(t *testing.T, tg target, k kind) {
 	var mu sync.Mutex
 	matrix := map[string]string{}
 	for _, h := range hermitage {
 		for _, l := range levels {
-			for _, lay := range []layout{sameTable, crossTable} {
+			for _, lay := range layouts(k) {
 				name := fmt.Sprintf("%s/%s/%s", h.name, strings.ReplaceAll(string(l), " ", "-"), lay.name)
 				t.Run(name, func(t *testing.T) {
 					runScript(t, tg, lay, h.script(l))
@@ -317,5 +330,5 @@ func runSuite(t *testing.T, tg target) {
 	for _, k := range keys {
 		fmt.Fprintf(&b, "%-45s %s\n", k, matrix[k])
 	}
-	t.Logf("Hermitage matrix (%s):\n%s", tg.name, b.String())
+	t.Logf("Hermitage matrix (%s, %s tables):\n%s", tg.name, k, b.String())
 }

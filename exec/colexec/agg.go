@@ -26,15 +26,19 @@ const (
 	aAvgFloat // avg(float*) -> float8
 	aMin      // min over the comparison key
 	aMax
+	aSumNum // sum(numeric(p<=18,s)) -> numeric: 128-bit sum of the scaled values
+	aAvgNum // avg(numeric(p<=18,s)) -> numeric
 )
 
 type aggSpec struct {
 	k     aggKind
 	col   int
-	width int // float width for sums
+	width int   // float width for sums
+	scale int32 // aSumNum, aAvgNum: the column's scale
 	// Per-group state.
 	n      []int64
 	lo, hi []uint64 // 128-bit sums (two's complement)
+	nan    []bool   // aSumNum, aAvgNum: the group saw a NaN
 	f      []float64
 	seen   []bool
 	best   []int // min/max: batch-independent index into vals
@@ -78,6 +82,8 @@ func aggKindOf(call *planner.AggCall, specs []colSpec) (aggSpec, bool) {
 			a.k = aSumBig
 		case s.k == kFloat:
 			a.k, a.width = aSumFloat, call.Overload.Ret.Width
+		case s.k == kNumeric:
+			a.k, a.scale = aSumNum, s.scale
 		default:
 			return aggSpec{}, false
 		}
@@ -87,6 +93,8 @@ func aggKindOf(call *planner.AggCall, specs []colSpec) (aggSpec, bool) {
 			a.k = aAvgInt
 		case kFloat:
 			a.k = aAvgFloat
+		case kNumeric:
+			a.k, a.scale = aAvgNum, s.scale
 		default:
 			return aggSpec{}, false
 		}
@@ -111,6 +119,8 @@ func (a *aggSpec) grow(g int) {
 		switch a.k {
 		case aSumBig, aAvgInt, aSumInt:
 			a.lo, a.hi = append(a.lo, 0), append(a.hi, 0)
+		case aSumNum, aAvgNum:
+			a.lo, a.hi, a.nan = append(a.lo, 0), append(a.hi, 0), append(a.nan, false)
 		case aSumFloat, aAvgFloat:
 			a.f = append(a.f, 0)
 		case aMin, aMax:
@@ -172,7 +182,7 @@ func (o *hashAggOp) Open(env *Env) error {
 	o.intMap, o.strMap, o.nullGrp = map[int64]int32{}, map[string]int32{}, -1
 	for i := range o.aggs {
 		a := &o.aggs[i]
-		*a = aggSpec{k: a.k, col: a.col, width: a.width}
+		*a = aggSpec{k: a.k, col: a.col, width: a.width, scale: a.scale}
 	}
 	if err := o.in.Open(env); err != nil {
 		return err
@@ -303,13 +313,20 @@ func (o *hashAggOp) consume(b *Batch) error {
 					a.n[g]++
 				}
 			}
-		case aSumInt, aSumBig, aAvgInt:
+		case aSumInt, aSumBig, aAvgInt, aSumNum, aAvgNum:
 			vals := arr.(*array.Int64).Int64Values()
+			num := a.k == aSumNum || a.k == aAvgNum
 			for i, g := range grp {
 				if hasNulls && arr.IsNull(i) {
 					continue
 				}
 				v := vals[i]
+				if num && v == numericNaN {
+					a.nan[g] = true // NaN + anything is NaN
+					a.n[g]++
+					a.seen[g] = true
+					continue
+				}
 				if a.k == aSumInt {
 					s := int64(a.lo[g])
 					r := s + v
@@ -418,6 +435,19 @@ func (o *hashAggOp) result(a *aggSpec, g int, env *Env) (types.Datum, error) {
 	case aAvgInt:
 		ev := &builtins.EvalContext{Ctx: env.Ctx}
 		return o.avgDiv.Fn(ev, []types.Datum{int128Decimal(a.hi[g], a.lo[g]), types.NewDecimalFromInt(a.n[g])})
+	case aSumNum, aAvgNum:
+		if a.nan[g] {
+			return scaledToDecimal(numericNaN, 0), nil
+		}
+		// The row engine adds the values to 0 with apd: all have
+		// exponent -scale, so the sum is the coefficient sum at it.
+		sum := int128Decimal(a.hi[g], a.lo[g])
+		sum.Exponent = -a.scale
+		if a.k == aSumNum {
+			return sum, nil
+		}
+		ev := &builtins.EvalContext{Ctx: env.Ctx}
+		return o.avgDiv.Fn(ev, []types.Datum{sum, types.NewDecimalFromInt(a.n[g])})
 	case aSumFloat:
 		if a.width == 32 {
 			return types.DFloat(float32(a.f[g])), nil

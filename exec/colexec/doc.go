@@ -29,6 +29,12 @@
 // string order (as types.Compare), and evaluate to a tri-state byte per
 // row so AND/OR/NOT follow SQL's three-valued logic exactly.
 //
+// Sources. A pipeline starts at a row-store scan (NewScan: rows decoded
+// into builders) or at a RecordSource (NewRecordScan), data that already
+// is Arrow: a lake table's Parquet row groups. Record columns whose type
+// is the batch representation are shared zero-copy; int2/int4 and
+// float4 are widened, Decimal128 becomes the scaled Int64 (ConvertArray).
+//
 // Fallback rule. The constructors (NewFilter, NewProject, NewHashAgg)
 // answer ok=false unless every expression is one they reproduce exactly:
 // comparisons between a column and a constant, parameter, cast of those,
@@ -36,10 +42,12 @@
 // columns; projections of columns, constants and + - * on two ints or
 // two floats of one type (with PostgreSQL's 22003 range errors); hash
 // aggregation grouped by columns with count(*), count, sum and avg on
-// ints and floats (sum(int8) and avg(int) produce numeric through a
-// 128-bit accumulator and the builtin numeric division, so results are
-// bit-identical) and min/max on every supported type. Aggregates with
-// DISTINCT, FILTER or ORDER BY, and sum/avg of numeric, are not
+// ints, floats and numeric(p<=18) (sum(int8), avg(int) and sum/avg of
+// numeric go through a 128-bit accumulator of the (scaled) integers and
+// the builtin numeric division, so results are bit-identical: every
+// numeric value of a column has the column's scale, so the row engine's
+// apd sum is the coefficient sum at that scale) and min/max on every
+// supported type. Aggregates with DISTINCT, FILTER or ORDER BY are not
 // vectorized. Aggregation ends a pipeline: it returns rows
 // (RowOperator), since its result types need not fit a batch. Package
 // exec decides where pipelines start and end and keeps the row engine

@@ -28,6 +28,11 @@ func Parse(query string) ([]Statement, error) {
 		// The C parser stops at NUL; PostgreSQL rejects it in the protocol layer.
 		return nil, pgerr.New(pgerr.ProtocolViolation, "invalid message format: query string contains a zero byte")
 	}
+	if mayHoldOptimize(query) {
+		if out, ok, err := parseWithOptimize(query); ok {
+			return out, err
+		}
+	}
 	tree, err := pg_query.Parse(query)
 	if err != nil {
 		return nil, translateError(err)

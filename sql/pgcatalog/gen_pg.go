@@ -36,37 +36,40 @@ const (
 // without one are empty (pg_trigger, pg_policy, ...: Conflux has none).
 func generators(procs *procTable) map[string]generator {
 	return map[string]generator{
-		"pg_class":            genClass,
-		"pg_attribute":        genAttribute,
-		"pg_namespace":        genNamespace,
-		"pg_type":             genType,
-		"pg_index":            genIndex,
-		"pg_constraint":       genConstraint,
-		"pg_attrdef":          genAttrdef,
-		"pg_description":      genDescription,
-		"pg_database":         genDatabase,
-		"pg_roles":            genRoles,
-		"pg_authid":           genAuthid,
-		"pg_user":             genUser,
-		"pg_auth_members":     genAuthMembers,
-		"pg_settings":         genSettings,
-		"pg_am":               genAm,
-		"pg_tablespace":       genTablespace,
-		"pg_collation":        genCollation,
-		"pg_language":         genLanguage,
-		"pg_sequence":         genSequence,
-		"pg_sequences":        genSequences,
-		"pg_depend":           genDepend,
-		"pg_tables":           genTables,
-		"pg_views":            genViews,
-		"pg_indexes":          genIndexes,
-		"pg_stat_activity":    genStatActivity,
-		"pg_stat_user_tables": genStatUserTables,
-		"pg_locks":            genLocks,
-		"pg_stat_ssl":         genStatSSL,
-		"pg_cursors":          genCursors,
-		"conflux_gc_status":   genGCStatus,
-		"pg_proc":             procs.genProc,
+		"pg_class":                 genClass,
+		"pg_attribute":             genAttribute,
+		"pg_namespace":             genNamespace,
+		"pg_type":                  genType,
+		"pg_index":                 genIndex,
+		"pg_constraint":            genConstraint,
+		"pg_attrdef":               genAttrdef,
+		"pg_description":           genDescription,
+		"pg_database":              genDatabase,
+		"pg_roles":                 genRoles,
+		"pg_authid":                genAuthid,
+		"pg_user":                  genUser,
+		"pg_auth_members":          genAuthMembers,
+		"pg_settings":              genSettings,
+		"pg_am":                    genAm,
+		"pg_tablespace":            genTablespace,
+		"pg_collation":             genCollation,
+		"pg_language":              genLanguage,
+		"pg_sequence":              genSequence,
+		"pg_sequences":             genSequences,
+		"pg_depend":                genDepend,
+		"pg_tables":                genTables,
+		"pg_views":                 genViews,
+		"pg_indexes":               genIndexes,
+		"pg_stat_activity":         genStatActivity,
+		"pg_stat_user_tables":      genStatUserTables,
+		"pg_locks":                 genLocks,
+		"pg_stat_ssl":              genStatSSL,
+		"pg_cursors":               genCursors,
+		"conflux_gc_status":        genGCStatus,
+		"conflux_lake_files":       genLakeFiles,
+		"conflux_lake_snapshots":   genLakeSnapshots,
+		"conflux_lake_maintenance": genLakeMaintenance,
+		"pg_proc":                  procs.genProc,
 
 		"tables":                          genInfoTables,
 		"columns":                         genInfoColumns,
@@ -101,6 +104,9 @@ func genClass(ctx context.Context, env catalog.VirtualEnv, r *rows) error {
 		switch rel.kind {
 		case 'r', 'S':
 			am = amHeap
+			if rel.table.IsLake() {
+				am = amLake
+			}
 		case 'i':
 			am = amBtree
 		}
@@ -663,6 +669,7 @@ func genAm(ctx context.Context, env catalog.VirtualEnv, r *rows) error {
 		typ           byte
 	}{
 		{amHeap, "heap", "heap_tableam_handler", 't'},
+		{amLake, "lake", "conflux_lake_handler", 't'},
 		{amBtree, "btree", "bthandler", 'i'},
 	} {
 		set := r.add()

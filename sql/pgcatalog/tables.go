@@ -86,12 +86,15 @@ type procSource struct {
 func VirtualTables(reg *builtins.Registry) []*catalog.VirtualTable {
 	procs := newProcTable(reg)
 	gens := generators(procs)
-	defs := make([]*relDef, 0, len(pg15Relations)+len(confluxRelations))
+	defs := make([]*relDef, 0, len(pg15Relations)+len(confluxRelations)+len(lakeRelations))
 	for i := range pg15Relations {
 		defs = append(defs, &pg15Relations[i])
 	}
 	for i := range confluxRelations {
 		defs = append(defs, &confluxRelations[i])
+	}
+	for i := range lakeRelations {
+		defs = append(defs, &lakeRelations[i])
 	}
 	out := make([]*catalog.VirtualTable, 0, len(defs))
 	for _, def := range defs {

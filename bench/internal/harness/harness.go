@@ -25,8 +25,11 @@ type Server struct {
 	ConnStr string
 	// Pid is the server's root process (for PostgreSQL, the postmaster,
 	// whose descendants are its backends).
-	Pid  int
-	stop func()
+	Pid int
+	// DataDir is the server's data directory (Conflux keeps lake table
+	// Parquet files under DataDir/lake).
+	DataDir string
+	stop    func()
 }
 
 // CPUTime returns the CPU time (user+system) used so far by the server's
@@ -130,7 +133,8 @@ func StartConflux(ctx context.Context) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "serve", "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--data-dir", filepath.Join(tmp, "data"), "--log-level", "warn")
+	dataDir := filepath.Join(tmp, "data")
+	cmd := exec.Command(bin, "serve", "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--data-dir", dataDir, "--log-level", "warn")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if n := os.Getenv("CONFLUX_GOMAXPROCS"); n != "" {
 		// For experiments: the server's GOMAXPROCS apart from the clients'.
@@ -140,7 +144,7 @@ func StartConflux(ctx context.Context) (*Server, error) {
 		os.RemoveAll(tmp)
 		return nil, err
 	}
-	s := &Server{Name: "conflux", Pid: cmd.Process.Pid, ConnStr: fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)}
+	s := &Server{Name: "conflux", Pid: cmd.Process.Pid, DataDir: dataDir, ConnStr: fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)}
 	s.stop = func() {
 		cmd.Process.Signal(os.Interrupt)
 		done := make(chan struct{})
@@ -231,7 +235,7 @@ func StartPostgres(ctx context.Context, settings ...string) (*Server, error) {
 		os.RemoveAll(tmp)
 		return nil, err
 	}
-	s := &Server{Name: "postgresql", Pid: cmd.Process.Pid, ConnStr: fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)}
+	s := &Server{Name: "postgresql", Pid: cmd.Process.Pid, DataDir: data, ConnStr: fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)}
 	s.stop = func() {
 		cmd.Process.Signal(os.Interrupt)
 		done := make(chan struct{})

@@ -1,0 +1,227 @@
+package tpch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/conflux-db/conflux/bench/internal/harness"
+	"github.com/jackc/pgx/v5"
+)
+
+// testSF is the scale factor of the CI test: about 87,000 rows in all.
+const testSF = 0.01
+
+// queryTimeout bounds one query; at SF 0.01 every query should take well
+// under a second, so hitting it means a plan without decorrelation or
+// join reordering.
+const queryTimeout = 60 * time.Second
+
+// TestQueries loads SF 0.01 into PostgreSQL 15 (the oracle) and into
+// Conflux, runs the 22 queries on both and compares the answers row for
+// row (see sameResult for the rule), first on row tables, then on lake
+// tables.
+func TestQueries(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL and Conflux")
+	}
+	ctx := context.Background()
+	pg, err := harness.StartPostgres(ctx)
+	if err != nil {
+		if strings.Contains(err.Error(), "not found") {
+			t.Skip(err)
+		}
+		t.Fatal(err)
+	}
+	defer pg.Stop()
+	cf, err := harness.StartConflux(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cf.Stop()
+	pgc := connect(ctx, t, pg)
+	cfc := connect(ctx, t, cf)
+
+	load(ctx, t, pgc, Row)
+	want := map[string]answer{}
+	for _, q := range Queries {
+		a := run(ctx, pgc, q)
+		if a.err != nil {
+			t.Fatalf("PostgreSQL %s: %v", q.Name, a.err)
+		}
+		want[q.Name] = a
+	}
+
+	for _, f := range []struct {
+		name   string
+		format Format
+	}{{"row", Row}, {"lake", Lake}} {
+		t.Run(f.name, func(t *testing.T) {
+			for _, table := range Tables {
+				if _, err := cfc.Exec(ctx, "DROP TABLE IF EXISTS "+table); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if f.format == Lake {
+				ddl, _ := CreateTable("region", Lake)
+				if _, err := cfc.Exec(ctx, ddl); err != nil {
+					t.Skipf("lake tables are not available yet: %v", err)
+				}
+				if _, err := cfc.Exec(ctx, "DROP TABLE region"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			start := time.Now()
+			load(ctx, t, cfc, f.format)
+			t.Logf("Conflux %s tables loaded in %v", f.name, time.Since(start).Round(time.Millisecond))
+			var report strings.Builder
+			fmt.Fprintf(&report, "%-4s %12s %12s  %s\n", "", "postgresql", "conflux", "result")
+			for _, q := range Queries {
+				got := run(ctx, cfc, q)
+				status := "ok"
+				if got.err != nil {
+					status = got.err.Error()
+					t.Errorf("%s: %v", q.Name, got.err)
+				} else if err := sameResult(want[q.Name], got); err != nil {
+					status = "WRONG: " + err.Error()
+					t.Errorf("%s: %v", q.Name, err)
+				}
+				fmt.Fprintf(&report, "%-4s %12v %12v  %s\n", q.Name, want[q.Name].took.Round(time.Millisecond), got.took.Round(time.Millisecond), firstLine(status))
+			}
+			t.Logf("SF %v, %s tables:\n%s", testSF, f.name, report.String())
+		})
+	}
+}
+
+func connect(ctx context.Context, t *testing.T, s *harness.Server) *pgx.Conn {
+	t.Helper()
+	c, err := pgx.Connect(ctx, s.ConnStr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close(context.Background()) })
+	return c
+}
+
+func load(ctx context.Context, t *testing.T, c *pgx.Conn, f Format) {
+	t.Helper()
+	if err := CreateTables(ctx, c, f); err != nil {
+		t.Fatal(err)
+	}
+	if err := Load(ctx, c, testSF); err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range Tables {
+		// PostgreSQL plans better with statistics; Conflux may lack ANALYZE.
+		c.Exec(ctx, "ANALYZE "+table)
+	}
+}
+
+// answer is a query's result in text format with the column types.
+type answer struct {
+	oids []uint32
+	rows [][]string
+	took time.Duration
+	err  error
+}
+
+func run(ctx context.Context, c *pgx.Conn, q Query) answer {
+	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
+	defer cancel()
+	start := time.Now()
+	results, err := c.PgConn().Exec(ctx, q.SQL).ReadAll()
+	a := answer{took: time.Since(start)}
+	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			err = fmt.Errorf("timed out after %v", queryTimeout)
+		}
+		a.err = err
+		return a
+	}
+	r := results[len(results)-1]
+	for _, fd := range r.FieldDescriptions {
+		a.oids = append(a.oids, fd.DataTypeOID)
+	}
+	for _, row := range r.Rows {
+		vals := make([]string, len(row))
+		for i, v := range row {
+			if v == nil {
+				vals[i] = "NULL"
+			} else {
+				vals[i] = string(v)
+			}
+		}
+		a.rows = append(a.rows, vals)
+	}
+	return a
+}
+
+// OIDs whose values are compared by value rather than by text.
+const (
+	oidFloat4  = 700
+	oidFloat8  = 701
+	oidNumeric = 1700
+)
+
+// floatTolerance is the relative difference allowed between float
+// values: the systems may sum in different orders.
+const floatTolerance = 1e-9
+
+// sameResult compares Conflux's answer with PostgreSQL's. Both must have
+// the same column types and the same rows in the same order (every query
+// orders its result completely or returns one row). Values compare by
+// their text, except numeric, which compares by exact decimal value (so
+// 1.50 = 1.5), and float4/float8, which compare with a relative
+// tolerance of 1e-9.
+func sameResult(want, got answer) error {
+	if len(want.oids) != len(got.oids) {
+		return fmt.Errorf("%d columns, want %d", len(got.oids), len(want.oids))
+	}
+	for i := range want.oids {
+		if want.oids[i] != got.oids[i] {
+			return fmt.Errorf("column %d has type oid %d, want %d", i+1, got.oids[i], want.oids[i])
+		}
+	}
+	for i := 0; i < len(want.rows) && i < len(got.rows); i++ {
+		for j, w := range want.rows[i] {
+			if g := got.rows[i][j]; !sameValue(want.oids[j], w, g) {
+				return fmt.Errorf("row %d column %d: got %q, want %q\n got row:  %v\n want row: %v", i+1, j+1, g, w, got.rows[i], want.rows[i])
+			}
+		}
+	}
+	if len(want.rows) != len(got.rows) {
+		return fmt.Errorf("%d rows, want %d", len(got.rows), len(want.rows))
+	}
+	return nil
+}
+
+func sameValue(oid uint32, want, got string) bool {
+	if want == got {
+		return true
+	}
+	switch oid {
+	case oidNumeric:
+		w, ok1 := new(big.Rat).SetString(want)
+		g, ok2 := new(big.Rat).SetString(got)
+		return ok1 && ok2 && w.Cmp(g) == 0
+	case oidFloat4, oidFloat8:
+		w, err1 := strconv.ParseFloat(want, 64)
+		g, err2 := strconv.ParseFloat(got, 64)
+		if err1 != nil || err2 != nil {
+			return false
+		}
+		return math.Abs(w-g) <= floatTolerance*math.Max(math.Abs(w), math.Abs(g))
+	}
+	return false
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}

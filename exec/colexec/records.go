@@ -1,0 +1,265 @@
+package colexec
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/conflux-db/conflux/sql/pgerr"
+	"github.com/conflux-db/conflux/sql/types"
+)
+
+// RecordSource yields Arrow records in their storage layout (a lake
+// scan's records are typed as pqfile.ArrowType: int4 as Int32, numeric
+// as Decimal128, ...). Next returns nil at the end; the caller releases
+// every record it receives.
+type RecordSource interface {
+	Open(ctx context.Context) error
+	Next(ctx context.Context) (arrow.RecordBatch, error)
+	Close()
+}
+
+// RecordScanSpec describes a scan over a RecordSource.
+type RecordScanSpec struct {
+	// Types are the output column types (one per table column).
+	Types []*types.T
+	// Needed marks the output columns the plan reads (nil: all); others,
+	// and those of unsupported types, are Null arrays.
+	Needed []bool
+	// Fields maps each output column to its field in the source's
+	// records (-1: not in the records; the column is NULL).
+	Fields []int
+}
+
+// NewRecordScan is the vectorized pipeline's entry for data that arrives
+// as Arrow records: each record becomes a batch, column by column in the
+// batch representation (types.go). Columns whose Arrow type already is
+// that representation (Int64, Float64, String, Boolean, Date32,
+// Timestamp(µs)) are shared zero-copy; narrower integers and float32 are
+// widened and Decimal128 of a numeric(p<=18) becomes a scaled Int64.
+func NewRecordScan(mem memory.Allocator, s RecordScanSpec, src RecordSource) Operator {
+	specs, _ := ScanSpecs(s.Types, s.Needed)
+	return &recordScan{mem: mem, spec: s, src: src, specs: specs.s, schema: schemaFor(specs.s)}
+}
+
+type recordScan struct {
+	mem    memory.Allocator
+	spec   RecordScanSpec
+	src    RecordSource
+	specs  []colSpec
+	schema *arrow.Schema
+	open   bool
+}
+
+func (r *recordScan) Open(env *Env) error {
+	if err := r.src.Open(env.Ctx); err != nil {
+		return err
+	}
+	r.open = true
+	return nil
+}
+
+func (r *recordScan) Next(env *Env) (*Batch, error) {
+	if !r.open {
+		return nil, nil
+	}
+	if env.Cancel != nil {
+		if err := env.Cancel(); err != nil {
+			return nil, err
+		}
+	}
+	for {
+		rec, err := r.src.Next(env.Ctx)
+		if err != nil || rec == nil {
+			return nil, err
+		}
+		n := int(rec.NumRows())
+		if n == 0 {
+			rec.Release()
+			continue
+		}
+		cols := make([]arrow.Array, len(r.specs))
+		for i, sp := range r.specs {
+			f := -1
+			if i < len(r.spec.Fields) {
+				f = r.spec.Fields[i]
+			}
+			if sp.k == kNull || f < 0 {
+				cols[i] = array.NewNull(n)
+				continue
+			}
+			if cols[i], err = ConvertArray(r.mem, sp.t, rec.Column(f)); err != nil {
+				for _, c := range cols[:i] {
+					c.Release()
+				}
+				rec.Release()
+				return nil, err
+			}
+		}
+		rec.Release()
+		return newBatch(r.schema, r.specs, cols, n), nil
+	}
+}
+
+func (r *recordScan) Close() {
+	if r.open {
+		r.src.Close()
+		r.open = false
+	}
+}
+
+// ConvertArray returns arr in the batch representation of SQL type t
+// (which must be Supported); the caller releases the result. Matching
+// layouts are shared (Retain), not copied.
+func ConvertArray(mem memory.Allocator, t *types.T, arr arrow.Array) (arrow.Array, error) {
+	k, ok := kindOf(t)
+	if !ok {
+		return nil, pgerr.New(pgerr.InternalError, "colexec: type %s has no batch representation", t.SQLString())
+	}
+	sp := specFor(t, true)
+	want := arrowType(k, t)
+	if arrow.TypeEqual(arr.DataType(), want) && k != kNumeric {
+		arr.Retain()
+		return arr, nil
+	}
+	n := arr.Len()
+	switch k {
+	case kInt:
+		switch a := arr.(type) {
+		case *array.Int32:
+			return widenInt(mem, n, a, a.Value), nil
+		case *array.Int16:
+			return widenInt(mem, n, a, a.Value), nil
+		case *array.Int8:
+			return widenInt(mem, n, a, a.Value), nil
+		}
+	case kFloat:
+		if a, ok := arr.(*array.Float32); ok {
+			b := array.NewFloat64Builder(mem)
+			defer b.Release()
+			b.Reserve(n)
+			for i := 0; i < n; i++ {
+				if a.IsNull(i) {
+					b.UnsafeAppendBoolToBitmap(false)
+				} else {
+					b.UnsafeAppend(float64(a.Value(i)))
+				}
+			}
+			return b.NewArray(), nil
+		}
+	case kString:
+		switch arr.(type) {
+		case *array.String:
+			return retype(arr, want), nil
+		case *array.LargeString:
+			b := array.NewStringBuilder(mem)
+			defer b.Release()
+			b.Reserve(n)
+			for i := 0; i < n; i++ {
+				if arr.IsNull(i) {
+					b.AppendNull()
+				} else {
+					b.Append(arr.ValueStr(i))
+				}
+			}
+			return b.NewArray(), nil
+		}
+	case kDate:
+		if _, ok := arr.(*array.Date32); ok {
+			return retype(arr, want), nil
+		}
+	case kTS:
+		if ts, ok := arr.DataType().(*arrow.TimestampType); ok && ts.Unit == arrow.Microsecond {
+			// Same values; only the zone label differs.
+			return retype(arr, want), nil
+		}
+	case kNumeric:
+		switch a := arr.(type) {
+		case *array.Int64:
+			a.Retain()
+			return a, nil
+		case *array.Decimal128:
+			return decimalToScaledArray(mem, a, sp.scale)
+		}
+	case kBool:
+		if _, ok := arr.(*array.Boolean); ok {
+			return retype(arr, want), nil
+		}
+	}
+	return nil, pgerr.New(pgerr.InternalError, "colexec: cannot read Arrow %s as %s", arr.DataType(), t.SQLString())
+}
+
+// retype shares arr's buffers under another (layout-identical) type.
+func retype(arr arrow.Array, t arrow.DataType) arrow.Array {
+	d := arr.Data()
+	nd := array.NewData(t, d.Len(), d.Buffers(), d.Children(), d.NullN(), d.Offset())
+	defer nd.Release()
+	return array.MakeFromData(nd)
+}
+
+func widenInt[T int8 | int16 | int32](mem memory.Allocator, n int, a arrow.Array, val func(int) T) arrow.Array {
+	b := array.NewInt64Builder(mem)
+	defer b.Release()
+	b.Reserve(n)
+	for i := 0; i < n; i++ {
+		if a.IsNull(i) {
+			b.UnsafeAppendBoolToBitmap(false)
+		} else {
+			b.UnsafeAppend(int64(val(i)))
+		}
+	}
+	return b.NewArray()
+}
+
+// decimalToScaledArray converts Decimal128 values to int64 scaled by
+// 10^scale (rescaling when the file's scale differs). A value that does
+// not fit is an error: the caller chose the batch path for numeric(p<=18).
+func decimalToScaledArray(mem memory.Allocator, a *array.Decimal128, scale int32) (arrow.Array, error) {
+	src := a.DataType().(*arrow.Decimal128Type).Scale
+	n := a.Len()
+	b := array.NewInt64Builder(mem)
+	defer b.Release()
+	b.Reserve(n)
+	for i := 0; i < n; i++ {
+		if a.IsNull(i) {
+			b.UnsafeAppendBoolToBitmap(false)
+			continue
+		}
+		v := a.Value(i)
+		if src != scale {
+			var err error
+			if v, err = rescale(v, src, scale); err != nil {
+				return nil, err
+			}
+		}
+		if !fitsScaled(v) {
+			return nil, pgerr.New(pgerr.NumericValueOutOfRange, "numeric value %s does not fit numeric(18,%d)", v.ToString(src), scale)
+		}
+		b.UnsafeAppend(int64(v.LowBits()))
+	}
+	return b.NewArray(), nil
+}
+
+func rescale(v decimal128.Num, from, to int32) (decimal128.Num, error) {
+	if to > from {
+		return v.Mul(decimal128.GetScaleMultiplier(int(to - from))), nil
+	}
+	q, r := v.Div(decimal128.GetScaleMultiplier(int(from - to)))
+	if r != (decimal128.Num{}) {
+		return v, fmt.Errorf("colexec: numeric value loses digits at scale %d", to)
+	}
+	return q, nil
+}
+
+// fitsScaled: |v| < 10^18, the range of numeric(p<=18) (numericNaN stays free).
+func fitsScaled(v decimal128.Num) bool {
+	hi := v.HighBits()
+	lo := int64(v.LowBits())
+	if !(hi == 0 && lo >= 0) && !(hi == -1 && lo < 0) {
+		return false
+	}
+	return lo < pow10[18] && lo > -pow10[18]
+}

@@ -1,0 +1,310 @@
+package exec_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/conflux-db/conflux/catalog"
+	"github.com/conflux-db/conflux/exec"
+	"github.com/conflux-db/conflux/lake"
+	"github.com/conflux-db/conflux/lake/objstore"
+	"github.com/conflux-db/conflux/planner"
+	"github.com/conflux-db/conflux/sql/pgerr"
+	"github.com/conflux-db/conflux/sql/types"
+	"github.com/conflux-db/conflux/storage"
+	"github.com/conflux-db/conflux/txn"
+)
+
+// lakeHarness runs statements over an in-memory engine with real lake
+// tables: lt (a lake table, as the SQL layer creates one: hidden
+// lake_rowid, Primary index over it) and r (a row table).
+type lakeHarness struct {
+	t    *testing.T
+	db   *txn.DB
+	lake *lake.Store
+	cat  *catalog.Snapshot
+}
+
+func newLakeHarness(t *testing.T) *lakeHarness {
+	ctx := context.Background()
+	e, err := storage.Open(ctx, "", storage.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	db, err := txn.Open(ctx, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Small thresholds so a few hundred rows make several files and
+	// row groups, next to inlined rows.
+	ls := lake.New(db, objstore.NewMemory(), lake.Options{DirectWriteRows: 100, TargetFileRows: 300})
+	schemas := []*catalog.Schema{{ID: catalog.PublicSchemaID, Name: "public"}, {ID: catalog.PgCatalogSchemaID, Name: "pg_catalog"}}
+	lt := &catalog.Table{ID: 200, SchemaID: catalog.PublicSchemaID, Name: "lt", Kind: catalog.KindTable,
+		Options: map[string]string{"format": "lake"},
+		Columns: []catalog.Column{
+			{ID: 1, Name: "k", Type: types.Int8, NotNull: true},
+			{ID: 2, Name: "a", Type: types.Int4},
+			{ID: 3, Name: "s", Type: types.Text},
+			{ID: 4, Name: "m", Type: types.Numeric.WithTypmod(((12 << 16) | 2) + 4)},
+			{ID: 5, Name: "f", Type: types.Float4},
+			{ID: 6, Name: "d", Type: types.Date},
+			{ID: 7, Name: catalog.LakeRowIDColumn, Type: types.Bytea, Hidden: true},
+		},
+		Checks:  []catalog.Check{{Name: "lt_a_check", Expr: "a >= 0"}},
+		Primary: catalog.Index{ID: 1, Name: "lt_pkey", ColumnIDs: []uint32{7}, Unique: true, Primary: true}}
+	r := &catalog.Table{ID: 201, SchemaID: catalog.PublicSchemaID, Name: "r", Kind: catalog.KindTable,
+		Columns: []catalog.Column{{ID: 1, Name: "id", Type: types.Int8, NotNull: true}, {ID: 2, Name: "v", Type: types.Text}},
+		Primary: catalog.Index{ID: 1, Name: "r_pkey", ColumnIDs: []uint32{1}, Unique: true, Primary: true}}
+	return &lakeHarness{t: t, db: db, lake: ls, cat: catalog.NewSnapshot(schemas, []*catalog.Table{lt, r}, nil, nil, nil)}
+}
+
+func (h *lakeHarness) plan(sql string) (*planner.Plan, error) {
+	res, err := pg_query.Parse(sql)
+	if err != nil {
+		return nil, err
+	}
+	return planner.Build(context.Background(), res.Stmts[0].Stmt, &planner.StaticEnv{Cat: h.cat})
+}
+
+// runIn runs one statement in tx and returns its rows (or the command
+// tag for DML without RETURNING).
+func (h *lakeHarness) runIn(tx *txn.Txn, sql string, rowOnly bool, params ...types.Datum) (string, error) {
+	ctx := context.Background()
+	p, err := h.plan(sql)
+	if err != nil {
+		return "", err
+	}
+	r, err := exec.Run(ctx, p, exec.Runtime{Txn: tx, Lake: h.lake, DB: h.db, RowOnly: rowOnly, Params: params})
+	if err != nil {
+		return "", err
+	}
+	rows, err := r.All(ctx)
+	if err != nil {
+		return "", err
+	}
+	if !p.ReturnsRows {
+		return p.CommandTag(r.RowsAffected()), nil
+	}
+	return fmtRows(rows, p), nil
+}
+
+// run runs sql in its own transaction.
+func (h *lakeHarness) run(sql string, rowOnly bool, params ...types.Datum) (string, error) {
+	tx := h.db.Begin(txn.Options{})
+	out, err := h.runIn(tx, sql, rowOnly, params...)
+	if err != nil {
+		tx.Rollback()
+		return "", err
+	}
+	return out, tx.Commit(context.Background())
+}
+
+func (h *lakeHarness) must(sql string, params ...types.Datum) string {
+	h.t.Helper()
+	out, err := h.run(sql, false, params...)
+	if err != nil {
+		h.t.Fatalf("%s: %v", sql, err)
+	}
+	return out
+}
+
+func TestLakeDML(t *testing.T) {
+	h := newLakeHarness(t)
+	h.must("INSERT INTO r VALUES (1, 'one'), (2, 'two'), (3, 'three')")
+	steps := []struct{ sql, want string }{
+		{"INSERT INTO lt VALUES (1, 10, 'a', 1.50, 0.5, '2024-01-01'), (2, 20, 'b', NULL, NULL, NULL) RETURNING k, s", "1|a\n2|b"},
+		{"INSERT INTO lt (k, a) VALUES (3, 30)", "INSERT 0 1"},
+		{"SELECT k, a, s, m, f, d FROM lt ORDER BY k", "1|10|a|1.50|0.5|2024-01-01\n2|20|b|NULL|NULL|NULL\n3|30|NULL|NULL|NULL|NULL"},
+		{"SELECT count(*) FROM lt", "3"},
+		{"UPDATE lt SET s = 'z', a = a + 1 WHERE k >= 2 RETURNING k, a, s", "2|21|z\n3|31|z"},
+		{"SELECT k, a, s FROM lt ORDER BY k", "1|10|a\n2|21|z\n3|31|z"},
+		{"DELETE FROM lt WHERE k = 1 RETURNING s", "a"},
+		{"DELETE FROM lt WHERE k = 1", "DELETE 0"},
+		{"UPDATE lt SET s = r.v FROM r WHERE lt.k = r.id", "UPDATE 2"},
+		{"SELECT k, s FROM lt ORDER BY k", "2|two\n3|three"},
+		{"DELETE FROM lt USING r WHERE lt.k = r.id AND r.v = 'two'", "DELETE 1"},
+		{"SELECT k, s FROM lt", "3|three"},
+		// Large enough for Parquet files (DirectWriteRows = 100).
+		{"INSERT INTO lt SELECT i, i % 7, 's' || (i % 5), i * 0.25, i / 2.0, DATE '2024-01-01' + (i % 30)::int FROM generate_series(10, 1009) AS i", "INSERT 0 1000"},
+		{"SELECT count(*), sum(k), min(s), max(d) FROM lt", "1001|509503|s0|2024-01-30"},
+		{"DELETE FROM lt WHERE k BETWEEN 100 AND 199", "DELETE 100"},
+		{"UPDATE lt SET a = 100 WHERE k IN (500, 501, 3)", "UPDATE 3"},
+		{"SELECT count(*), sum(a) FROM lt WHERE a = 100", "3|300"},
+		{"SELECT count(*) FROM lt", "901"},
+		{"INSERT INTO lt SELECT * FROM lt WHERE k < 20", "INSERT 0 11"},
+		{"SELECT count(*) FROM lt WHERE k < 20", "22"},
+	}
+	for _, s := range steps {
+		got, err := h.run(s.sql, false)
+		if err != nil {
+			t.Fatalf("%s: %v", s.sql, err)
+		}
+		if got != s.want {
+			t.Fatalf("%s:\ngot  %q\nwant %q", s.sql, got, s.want)
+		}
+	}
+	errs := []struct{ sql, code string }{
+		{"INSERT INTO lt (a) VALUES (1)", pgerr.NotNullViolation},
+		{"INSERT INTO lt VALUES (5, -1)", pgerr.CheckViolation},
+		{"UPDATE lt SET a = -5 WHERE k = 3", pgerr.CheckViolation},
+		{"UPDATE lt SET k = NULL WHERE k = 3", pgerr.NotNullViolation},
+		{"INSERT INTO lt VALUES (5, 1) ON CONFLICT (k) DO NOTHING", pgerr.InvalidColumnReference},
+		{"SELECT * FROM lt FOR UPDATE", pgerr.FeatureNotSupported},
+	}
+	for _, e := range errs {
+		_, err := h.run(e.sql, false)
+		if pgerr.Code(err) != e.code {
+			t.Errorf("%s: got %v (%s), want %s", e.sql, err, pgerr.Code(err), e.code)
+		}
+	}
+	// A failed statement left nothing behind.
+	if got := h.must("SELECT count(*) FROM lt"); got != "912" {
+		t.Fatalf("count after errors: %s", got)
+	}
+}
+
+// TestLakeVectorized runs queries over a lake table with and without the
+// vectorized pipeline: same results, and the vectorized plan is used.
+func TestLakeVectorized(t *testing.T) {
+	h := newLakeHarness(t)
+	h.must("INSERT INTO lt SELECT i, i % 7, 's' || (i % 5), i * 0.25, i / 2.0, DATE '2024-01-01' + (i % 30)::int FROM generate_series(1, 2000) AS i")
+	h.must("INSERT INTO lt VALUES (0, NULL, NULL, NULL, NULL, NULL), (-1, 3, 'x', -2.50, -1.5, '2023-12-31')")
+	h.must("DELETE FROM lt WHERE k % 10 = 3")
+	queries := []string{
+		"SELECT count(*), sum(k), sum(a), avg(a), min(s), max(s), min(m), max(m), min(d), max(d), min(f), max(f) FROM lt",
+		"SELECT a, count(*), sum(k), max(m) FROM lt WHERE k > 100 AND k <= 1500 GROUP BY a ORDER BY a NULLS FIRST",
+		"SELECT s, count(*) FROM lt WHERE d BETWEEN '2024-01-05' AND '2024-01-09' GROUP BY s ORDER BY s",
+		"SELECT count(*) FROM lt WHERE m >= 100.25 AND f < 700",
+		"SELECT k, m FROM lt WHERE k IN (5, 17, 1999, -1) ORDER BY k",
+		"SELECT count(*) FROM lt WHERE a IS NULL OR s = 'x'",
+		"SELECT k * 2, a + 1 FROM lt WHERE k < 5 ORDER BY 1",
+		"SELECT count(*) FROM lt WHERE k = $1",
+		"SELECT a, sum(m), avg(m), sum(f), avg(f) FROM lt WHERE k > 0 GROUP BY a ORDER BY a",
+		"SELECT sum(m), avg(m) FROM lt WHERE m IS NULL",
+	}
+	for _, q := range queries {
+		var params []types.Datum
+		if strings.Contains(q, "$1") {
+			params = []types.Datum{types.DInt(42)}
+		}
+		vec, err := h.run(q, false, params...)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		row, err := h.run(q, true, params...)
+		if err != nil {
+			t.Fatalf("%s (row): %v", q, err)
+		}
+		if vec != row {
+			t.Errorf("%s:\nvectorized %q\nrow        %q", q, vec, row)
+		}
+		if vec == "" {
+			t.Errorf("%s: no rows", q)
+		}
+	}
+	// date::timestamp comparisons become date comparisons (unwrapDateCast).
+	for _, pair := range [][2]string{
+		{"SELECT count(*) FROM lt WHERE d < date '2024-01-03' + interval '12 hours'", "SELECT count(*) FROM lt WHERE d <= '2024-01-03'"},
+		{"SELECT count(*) FROM lt WHERE d >= date '2024-01-03' + interval '12 hours'", "SELECT count(*) FROM lt WHERE d > '2024-01-03'"},
+		{"SELECT count(*) FROM lt WHERE d < date '2024-01-03' + interval '0 hours'", "SELECT count(*) FROM lt WHERE d < '2024-01-03'"},
+		{"SELECT count(*) FROM lt WHERE d > date '2024-01-03' - interval '1 hour'", "SELECT count(*) FROM lt WHERE d >= '2024-01-03'"},
+		{"SELECT count(*) FROM lt WHERE d::timestamp = '2024-01-03'", "SELECT count(*) FROM lt WHERE d = '2024-01-03'"},
+	} {
+		a, b := h.must(pair[0]), h.must(pair[1])
+		if a != b || a == "0" {
+			t.Errorf("%s = %s, %s = %s", pair[0], a, pair[1], b)
+		}
+	}
+	ex := h.must("EXPLAIN SELECT a, count(*) FROM lt WHERE k > 100 GROUP BY a")
+	if !strings.Contains(ex, "Lake Scan on lt (vectorized)") || !strings.Contains(ex, "Ranges: (k > 100)") {
+		t.Errorf("EXPLAIN:\n%s", ex)
+	}
+}
+
+// TestLakeTimeTravel reads a lake table as of earlier timestamps.
+func TestLakeTimeTravel(t *testing.T) {
+	h := newLakeHarness(t)
+	h.must("INSERT INTO lt (k, a) VALUES (1, 1), (2, 2)")
+	ts1 := h.db.Now()
+	h.must("DELETE FROM lt WHERE k = 1")
+	h.must("INSERT INTO lt (k, a) VALUES (3, 3)")
+	ts2 := h.db.Now()
+	h.must("UPDATE lt SET a = 30 WHERE k = 3")
+	for _, c := range []struct {
+		sql  string
+		args []types.Datum
+		want string
+	}{
+		{"SELECT k, a FROM as_of('lt', $1::bigint) ORDER BY k", []types.Datum{types.DInt(ts1)}, "1|1\n2|2"},
+		{"SELECT k, a FROM as_of('lt', $1::bigint) ORDER BY k", []types.Datum{types.DInt(ts2)}, "2|2\n3|3"},
+		{"SELECT k, a FROM as_of('lt', $1) ORDER BY k", []types.Datum{types.DTimestampTZ(ts2)}, "2|2\n3|3"},
+		{"SELECT count(*) FROM as_of('lt', $1::bigint) WHERE a > 1", []types.Datum{types.DInt(ts1)}, "1"},
+		{"SELECT o.k, o.a, n.a FROM as_of('lt', $1::bigint) o JOIN lt n ON o.k = n.k ORDER BY 1", []types.Datum{types.DInt(ts2)}, "2|2|2\n3|3|30"},
+		{"SELECT k, a FROM lt ORDER BY k", nil, "2|2\n3|30"},
+	} {
+		got, err := h.run(c.sql, false, c.args...)
+		if err != nil {
+			t.Fatalf("%s: %v", c.sql, err)
+		}
+		if got != c.want {
+			t.Errorf("%s %v:\ngot  %q\nwant %q", c.sql, c.args, got, c.want)
+		}
+	}
+	_, err := h.run("SELECT * FROM as_of('lt', $1::bigint)", false, types.DInt(h.db.Now()+1e12))
+	if pgerr.Code(err) != pgerr.InvalidParameterValue {
+		t.Errorf("future as_of: %v", err)
+	}
+	_, err = h.run("SELECT * FROM as_of('r', 1)", false)
+	if pgerr.Code(err) != pgerr.FeatureNotSupported {
+		t.Errorf("as_of on a row table: %v", err)
+	}
+}
+
+// TestLakeConcurrentDelete: a row deleted and committed after the
+// deleting statement's snapshot fails REPEATABLE READ with 40001 and
+// asks READ COMMITTED to restart the statement, as for row tables.
+func TestLakeConcurrentDelete(t *testing.T) {
+	for _, iso := range []txn.Isolation{txn.ReadCommitted, txn.RepeatableRead} {
+		t.Run(iso.String(), func(t *testing.T) {
+			h := newLakeHarness(t)
+			h.must("INSERT INTO lt (k, a) VALUES (1, 1), (2, 2)")
+			ctx := context.Background()
+			slow := h.db.Begin(txn.Options{Isolation: iso})
+			defer slow.Rollback()
+			h.must("DELETE FROM lt WHERE k = 1")
+			_, err := h.runIn(slow, "UPDATE lt SET a = 10 WHERE k = 1", false)
+			var rse *txn.RetryStatementError
+			switch {
+			case iso == txn.ReadCommitted && !errors.As(err, &rse):
+				t.Fatalf("READ COMMITTED: got %v, want RetryStatementError", err)
+			case iso != txn.ReadCommitted && pgerr.Code(err) != pgerr.SerializationFailure:
+				t.Fatalf("%s: got %v, want 40001", iso, err)
+			}
+			_ = ctx
+		})
+	}
+}
+
+func TestLakeNoStore(t *testing.T) {
+	h := newLakeHarness(t)
+	p, err := h.plan("SELECT * FROM lt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := h.db.Begin(txn.Options{})
+	defer tx.Rollback()
+	_, err = exec.Run(context.Background(), p, exec.Runtime{Txn: tx})
+	if err == nil {
+		r, _ := exec.Run(context.Background(), p, exec.Runtime{Txn: tx})
+		_, err = r.All(context.Background())
+	}
+	if pgerr.Code(err) != pgerr.FeatureNotSupported {
+		t.Fatal(fmt.Sprint("without a lake store: ", err))
+	}
+}

@@ -1,0 +1,262 @@
+package exec
+
+import (
+	"github.com/conflux-db/conflux/catalog"
+	"github.com/conflux-db/conflux/lake"
+	"github.com/conflux-db/conflux/planner"
+	"github.com/conflux-db/conflux/sql/pgerr"
+	"github.com/conflux-db/conflux/sql/types"
+)
+
+// DML on lake tables. Rows have no key: INSERT hands them to one
+// lake.Appender per statement (inlined or written as Parquet files, see
+// package lake), UPDATE and DELETE address rows by the locator the scan
+// put in the hidden lake_rowid column. Table.Delete/Update take the
+// row's lock themselves; there is no EvalPlanQual, because a lake row
+// is never updated in place (an update is a delete plus an insert), so
+// a row changed after the snapshot is either still ours (found) or gone:
+// gone in the snapshot is found=false (skipped, like a row PostgreSQL
+// finds concurrently deleted), gone after it is the lake's 40001 or,
+// at READ COMMITTED, txn.RetryStatementError, passed up unchanged so
+// the SQL layer restarts the statement on a new snapshot.
+
+// lakeInsertBatch is the number of rows handed to Append at a time.
+const lakeInsertBatch = BatchSize
+
+func (f *factory) constructLakeInsert(n *planner.PhysicalInsert, in operator) (planner.ExecNode, error) {
+	if n.OnConflict != nil {
+		// The binder never lets it through; keep the executor honest.
+		return nil, pgerr.New(pgerr.InvalidColumnReference, "there is no unique or exclusion constraint matching the ON CONFLICT specification")
+	}
+	lt, err := f.lakeTable(n.Table)
+	if err != nil {
+		return nil, err
+	}
+	op := &lakeInsertOp{lt: lt}
+	op.in = in
+	if op.checks, err = f.compileChecks(n.Table, n.Checks); err != nil {
+		return nil, err
+	}
+	if n.Returning != nil {
+		if op.returning, err = f.compileAll(n.Returning); err != nil {
+			return nil, err
+		}
+	}
+	return f.wrap(n, op)
+}
+
+// lakeInsertOp runs the whole insert in open, so the appender is closed
+// (and its rows published) however far the client reads RETURNING rows.
+type lakeInsertOp struct {
+	dmlBase
+	checks *checker
+	lt     *lake.Table
+	out    []types.Row
+	pos    int
+}
+
+func (o *lakeInsertOp) open(rc *runCtx) error {
+	o.count, o.out, o.pos = 0, nil, 0
+	if rc.txn == nil {
+		return pgerr.New(pgerr.InternalError, "no transaction")
+	}
+	app := o.lt.NewAppender(rc.txn)
+	app.SetOperation("INSERT")
+	n, err := o.run(rc, app)
+	if err != nil {
+		app.Abort()
+		return err
+	}
+	if o.count, err = app.Close(rc.ctx); err != nil {
+		return err
+	}
+	if o.count != n {
+		return pgerr.New(pgerr.InternalError, "lake insert: %d rows appended, %d published", n, o.count)
+	}
+	return nil
+}
+
+func (o *lakeInsertOp) run(rc *runCtx, app *lake.Appender) (int64, error) {
+	if err := o.in.open(rc); err != nil {
+		o.in.close()
+		return 0, err
+	}
+	defer o.in.close()
+	var n int64
+	batch := make([]types.Row, 0, lakeInsertBatch)
+	for {
+		b, err := o.in.next(rc)
+		if err != nil {
+			return 0, err
+		}
+		if len(b) == 0 {
+			break
+		}
+		if err := checkCancel(rc); err != nil {
+			return 0, err
+		}
+		for _, row := range b {
+			row = append(types.Row(nil), row...) // the appender may keep it
+			if err := o.checks.check(rc, row); err != nil {
+				return 0, err
+			}
+			if o.out, err = o.ret(rc, row, o.out); err != nil {
+				return 0, err
+			}
+			batch = append(batch, row)
+			if len(batch) == cap(batch) {
+				if err := app.Append(rc.ctx, batch); err != nil {
+					return 0, err
+				}
+				n += int64(len(batch))
+				batch = make([]types.Row, 0, lakeInsertBatch)
+			}
+		}
+	}
+	if len(batch) > 0 {
+		if err := app.Append(rc.ctx, batch); err != nil {
+			return 0, err
+		}
+		n += int64(len(batch))
+	}
+	return n, nil
+}
+
+func (o *lakeInsertOp) next(*runCtx) ([]types.Row, error) {
+	if o.pos >= len(o.out) {
+		return nil, nil
+	}
+	end := min(o.pos+BatchSize, len(o.out))
+	b := o.out[o.pos:end]
+	o.pos = end
+	return b, nil
+}
+
+func (o *lakeInsertOp) close() {}
+
+// lakeWriteOp is UPDATE (set != nil) or DELETE on a lake table. Like
+// the row-table operators it materializes its input first, so it never
+// reads its own writes.
+type lakeWriteOp struct {
+	dmlBase
+	checks *checker
+	lt     *lake.Table
+	update bool
+	set    []evalFn
+	width  int
+	rowid  int
+	out    []types.Row // RETURNING rows
+	pos    int
+}
+
+func (f *factory) newLakeWriteOp(t *planner.PhysicalUpdate, d *planner.PhysicalDelete, in operator) (*lakeWriteOp, error) {
+	op := &lakeWriteOp{update: t != nil}
+	op.in = in
+	var err error
+	var tbl *catalog.Table
+	var returning []planner.Expr
+	if d != nil {
+		tbl, returning = d.Table, d.Returning
+	} else {
+		tbl, returning = t.Table, t.Returning
+		if op.checks, err = f.compileChecks(tbl, t.Checks); err != nil {
+			return nil, err
+		}
+		op.set = make([]evalFn, len(t.Set))
+		for i, e := range t.Set {
+			if e != nil {
+				if op.set[i], err = f.compile(e); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	if op.lt, err = f.lakeTable(tbl); err != nil {
+		return nil, err
+	}
+	if op.rowid = planner.LakeRowIDOrdinal(tbl); op.rowid < 0 {
+		return nil, pgerr.New(pgerr.InternalError, "lake table \"%s\" has no lake_rowid column", tbl.Name)
+	}
+	op.width = len(tbl.Columns)
+	if returning != nil {
+		if op.returning, err = f.compileAll(returning); err != nil {
+			return nil, err
+		}
+	}
+	return op, nil
+}
+
+// open runs the whole statement, as lakeInsertOp does: every target row
+// is written and the statement's snapshot record is in the transaction
+// however far the client reads RETURNING rows.
+func (o *lakeWriteOp) open(rc *runCtx) error {
+	o.count, o.pos, o.out = 0, 0, nil
+	if rc.txn == nil {
+		return pgerr.New(pgerr.InternalError, "no transaction")
+	}
+	rows, err := drain(rc, o.in)
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for i, in := range rows {
+		if i%BatchSize == 0 {
+			if err := checkCancel(rc); err != nil {
+				return err
+			}
+		}
+		loc, ok := in[o.rowid].(types.DBytes)
+		if !ok {
+			return pgerr.New(pgerr.InternalError, "lake DML: row without a locator")
+		}
+		// A join may produce a target row more than once; PostgreSQL
+		// writes it once.
+		if seen[string(loc)] {
+			continue
+		}
+		seen[string(loc)] = true
+		var found bool
+		result := in
+		if o.update {
+			newRow := append(types.Row(nil), in[:o.width]...)
+			for i, fn := range o.set {
+				if fn == nil {
+					continue
+				}
+				if newRow[i], err = fn(rc, in); err != nil {
+					return err
+				}
+			}
+			if err := o.checks.check(rc, newRow); err != nil {
+				return err
+			}
+			found, err = o.lt.Update(rc.ctx, rc.txn, lake.Locator(loc), newRow)
+			result = concatRows(newRow, in[o.width:])
+		} else {
+			found, err = o.lt.Delete(rc.ctx, rc.txn, lake.Locator(loc))
+		}
+		if err != nil {
+			return err // RetryStatementError and 40001 unchanged
+		}
+		if !found {
+			continue
+		}
+		o.count++
+		if o.out, err = o.ret(rc, result, o.out); err != nil {
+			return err
+		}
+	}
+	return o.lt.FinishStatement(rc.ctx, rc.txn, "")
+}
+
+func (o *lakeWriteOp) next(*runCtx) ([]types.Row, error) {
+	if o.pos >= len(o.out) {
+		return nil, nil
+	}
+	end := min(o.pos+BatchSize, len(o.out))
+	b := o.out[o.pos:end]
+	o.pos = end
+	return b, nil
+}
+
+func (o *lakeWriteOp) close() {}
