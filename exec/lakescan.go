@@ -94,6 +94,7 @@ type lakeRangeFns struct {
 	colID  uint32
 	lo, hi evalFn
 	in     []evalFn
+	arr    evalFn
 	r      planner.LakeRange
 }
 
@@ -106,11 +107,16 @@ func (f *factory) newLakeSource(n *planner.PhysicalLakeScan) (*lakeSource, error
 	for _, r := range n.Ranges {
 		fns := lakeRangeFns{colID: n.Table.Columns[r.Col].ID, r: r}
 		var err error
-		if r.In != nil {
+		switch {
+		case r.In != nil:
 			if fns.in, err = f.compileAll(r.In); err != nil {
 				return nil, err
 			}
-		} else {
+		case r.Array != nil:
+			if fns.arr, err = f.compile(r.Array); err != nil {
+				return nil, err
+			}
+		default:
 			if r.Lo != nil {
 				if fns.lo, err = f.compile(r.Lo); err != nil {
 					return nil, err
@@ -138,12 +144,26 @@ func (f *factory) newLakeSource(n *planner.PhysicalLakeScan) (*lakeSource, error
 func (s *lakeSource) pruneRanges(rc *runCtx) (out []pqfile.Range, empty bool, err error) {
 	for _, fns := range s.ranges {
 		r := pqfile.Range{ColumnID: fns.colID, LoIncl: fns.r.LoIncl, HiIncl: fns.r.HiIncl}
-		if fns.in != nil {
-			for _, fn := range fns.in {
-				d, err := fn(rc, nil)
+		if fns.in != nil || fns.arr != nil {
+			var vals []types.Datum
+			if fns.arr != nil {
+				d, err := fns.arr(rc, nil)
 				if err != nil {
 					return nil, false, err
 				}
+				if a, ok := d.(*types.DArray); ok {
+					vals = a.Elems
+				}
+			} else {
+				for _, fn := range fns.in {
+					d, err := fn(rc, nil)
+					if err != nil {
+						return nil, false, err
+					}
+					vals = append(vals, d)
+				}
+			}
+			for _, d := range vals {
 				if d == types.DNull {
 					continue
 				}
@@ -155,7 +175,7 @@ func (s *lakeSource) pruneRanges(rc *runCtx) (out []pqfile.Range, empty bool, er
 				}
 			}
 			if r.Lo == nil {
-				return nil, true, nil // x IN (NULL, ...) is never true
+				return nil, true, nil // x IN (NULL, ...), = ANY('{}') or ANY(NULL): never true
 			}
 			out = append(out, r)
 			continue

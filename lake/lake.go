@@ -82,8 +82,9 @@ func (s *Store) Start(ctx context.Context, tables func() []*catalog.Table) {
 func (s *Store) Table(t *catalog.Table) (*Table, error) { return s.table(t) }
 
 // Table reads and writes one lake table inside transactions. A Table
-// counts the rows its Delete and Update calls change, for the snapshot
-// record FinishStatement writes: build one per statement.
+// counts the rows its Delete and Update calls change for the statement's
+// snapshot-log record: build one per statement (or call FinishStatement
+// between statements).
 type Table struct {
 	s    *Store
 	desc *catalog.Table
@@ -150,10 +151,11 @@ func (a *Appender) Abort() { a.abort() }
 // found is false when the row is already deleted in tx's snapshot.
 func (t *Table) Delete(ctx context.Context, tx *txn.Txn, loc Locator) (found bool, err error) {
 	found, err = t.delete(ctx, tx, loc)
-	if found && err == nil {
-		t.stmt.deleted++
+	if !found || err != nil {
+		return found, err
 	}
-	return found, err
+	t.countChange(tx).deleted++
+	return true, t.noteChange(tx)
 }
 
 // Update replaces the row loc identifies by row (a delete plus an inlined insert).
@@ -164,8 +166,8 @@ func (t *Table) Update(ctx context.Context, tx *txn.Txn, loc Locator, row types.
 	if err := t.putInline(tx, t.storedRow(row)); err != nil {
 		return false, err
 	}
-	t.stmt.updated++
-	return true, nil
+	t.countChange(tx).updated++
+	return true, t.noteChange(tx)
 }
 
 // ScanSpec says what a scan reads.

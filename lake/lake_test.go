@@ -21,13 +21,13 @@ import (
 var ctx = context.Background()
 
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	db  *txn.DB
 	obj objstore.Store
 	s   *Store
 }
 
-func newEnv(t *testing.T, opts Options) *env {
+func newEnv(t testing.TB, opts Options) *env {
 	t.Helper()
 	e, err := storage.Open(ctx, "", storage.Options{InMemory: true})
 	must(t, err)
@@ -911,4 +911,23 @@ func TestManyTypes(t *testing.T) {
 			t.Fatalf("after flush:\n got %q\nwant %q", got, want)
 		}
 	}
+}
+
+func TestVacuumDropped(t *testing.T) {
+	e := newEnv(t, Options{DirectWriteRows: 1, Retention: time.Nanosecond, VacuumGrace: time.Nanosecond})
+	kept, dropped := testDesc(115, ""), testDesc(116, "")
+	e.commitInsert(kept, 0, 2, bX)
+	e.commitInsert(dropped, 0, 2, bX)
+	tx := e.begin(txn.ReadCommitted)
+	must(t, e.table(dropped).Drop(ctx, tx))
+	must(t, tx.Commit(ctx))
+	time.Sleep(time.Millisecond)
+	// The callback forgets table 115 too: its manifest protects it.
+	must(t, e.s.vacuumDropped(ctx, map[uint32]bool{}))
+	var names []string
+	must(t, e.obj.List(ctx, "", func(o objstore.ObjectInfo) error { names = append(names, o.Name); return nil }))
+	if len(names) != 1 || !strings.HasPrefix(names[0], "115/") {
+		t.Fatalf("objects left: %v", names)
+	}
+	e.expectNow(kept, "0|x 1|x")
 }

@@ -607,7 +607,30 @@ func (s *Store) vacuumDropped(ctx context.Context, liveTables map[uint32]bool) e
 	if err != nil {
 		return err
 	}
+	// Belt and braces: a table whose manifest still has entries is not
+	// dropped, whatever the catalog callback said.
+	tx := s.maintenanceTxn()
+	defer tx.Rollback()
+	hasFiles := map[uint32]bool{}
 	for _, name := range doomed {
+		dir, _, _ := strings.Cut(name, "/")
+		id64, _ := strconv.ParseUint(dir, 10, 32)
+		id := uint32(id64)
+		has, checked := hasFiles[id]
+		if !checked {
+			p := sectionPrefix(id, secManifest)
+			it := tx.Scan(ctx, p, keys.PrefixEnd(p), false)
+			has = it.Next()
+			err := it.Err()
+			it.Close()
+			if err != nil {
+				return err
+			}
+			hasFiles[id] = has
+		}
+		if has {
+			continue
+		}
 		if err := s.obj.Delete(ctx, name); err != nil {
 			return err
 		}

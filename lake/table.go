@@ -133,39 +133,74 @@ func (t *Table) putInline(tx *txn.Txn, row types.Row) error {
 	return tx.PutUnlocked(inlineKey(t.id, part, t.s.ids.next()), v)
 }
 
-// stmtCounts are the rows a statement's Delete/Update calls changed.
-type stmtCounts struct{ deleted, updated int64 }
+// stmtCounts are the rows a statement's Delete/Update calls changed and
+// the key of the snapshot record describing them.
+type stmtCounts struct {
+	tx               *txn.Txn
+	deleted, updated int64
+	key              []byte
+	op               string
+}
 
-// FinishStatement writes the snapshot record of the Delete and Update
-// calls made through t since the last FinishStatement (op is "DELETE",
-// "UPDATE", "MERGE", ...; empty picks DELETE or UPDATE). Callers call it
-// once at the end of every statement that deleted or updated rows;
-// Appender.Close writes its own record.
-func (t *Table) FinishStatement(ctx context.Context, tx *txn.Txn, op string) error {
-	c := t.stmt
-	t.stmt = stmtCounts{}
-	if c.deleted+c.updated == 0 {
-		return nil
+// countChange returns the counters of tx's statement (a Table used by
+// another transaction starts over).
+func (t *Table) countChange(tx *txn.Txn) *stmtCounts {
+	if t.stmt.tx != tx {
+		t.stmt = stmtCounts{tx: tx}
 	}
+	return &t.stmt
+}
+
+// noteChange rewrites the statement's snapshot record after a Delete or
+// Update: the record is one buffered key, replaced in place, so it is
+// right whenever the transaction commits and no end-of-statement call is
+// needed.
+func (t *Table) noteChange(tx *txn.Txn) error {
+	c := &t.stmt
+	if c.key == nil {
+		c.key = snapshotKey(t.id, t.s.ids.next())
+	}
+	op := c.op
 	if op == "" {
 		op = "DELETE"
 		if c.updated > 0 {
 			op = "UPDATE"
 		}
 	}
-	return t.writeSnapshot(tx, SnapshotRecord{Operation: op, RowsDeleted: c.deleted + c.updated, RowsAdded: c.updated})
+	return t.putSnapshot(tx, c.key, SnapshotRecord{Operation: op, RowsDeleted: c.deleted + c.updated, RowsAdded: c.updated})
+}
+
+// FinishStatement ends the statement's snapshot record: the next Delete
+// or Update through t starts a new one. op, if not empty, renames the
+// record's operation ("MERGE"; the default is DELETE or UPDATE). Calling
+// it is optional when a Table serves one statement.
+func (t *Table) FinishStatement(ctx context.Context, tx *txn.Txn, op string) error {
+	var err error
+	if op != "" && t.stmt.key != nil {
+		t.stmt.op = op
+		err = t.noteChange(tx)
+	}
+	t.stmt = stmtCounts{}
+	return err
 }
 
 // writeSnapshot appends a record to the table's snapshot log: a blind
 // write of a fresh key, so concurrent writers never conflict on it.
 func (t *Table) writeSnapshot(tx *txn.Txn, rec SnapshotRecord) error {
-	id := t.s.ids.next()
+	return t.putSnapshot(tx, snapshotKey(t.id, t.s.ids.next()), rec)
+}
+
+func (t *Table) putSnapshot(tx *txn.Txn, key []byte, rec SnapshotRecord) error {
+	_, id, err := splitPartID(key[len(key)-8:])
+	if err != nil {
+		return err
+	}
 	rec.Time = idTime(id)
 	v, err := json.Marshal(rec)
 	if err != nil {
 		return err
 	}
-	return tx.PutUnlocked(snapshotKey(t.id, id), v)
+	return tx.PutUnlocked(key, v)
 }
 
 // delete writes the deletion of the row loc names.

@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"slices"
+
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/conflux-db/conflux/sql/pgerr"
@@ -37,7 +39,7 @@ func (b *binder) bindSimpleSelect(st *pg_query.SelectStmt, sc *scope) (*selectRe
 		sc.noAggReason = ""
 		wherePred = pred
 		if len(st.LockingClause) == 0 {
-			plan = decorrelateWhere(plan, pred)
+			plan = reorderFrom(plan, pred)
 		} else {
 			plan = &LogicalFilter{Input: plan, Pred: pred}
 		}
@@ -1027,4 +1029,151 @@ func semiJoinInput(sub Logical, nl int) (Logical, Expr, bool) {
 		onExpr = &BoolOp{Op: "AND", Args: on}
 	}
 	return right, onExpr, true
+}
+
+// reorderFrom filters the FROM list's cross product by pred (through
+// decorrelateWhere), first reordering the list so that each table joins
+// one already joined through an equality of pred where possible: the
+// planner joins in FROM order, and TPC-H lists tables so that following
+// it literally makes cross products (Q2, Q8, Q9: part x supplier). The
+// result keeps the original column order (a projection over the
+// reordered joins), so everything bound against the FROM scope is
+// unchanged. Lists with LATERAL items, and predicates holding subqueries
+// that read the FROM row, keep their order.
+func reorderFrom(from Logical, pred Expr) Logical {
+	var items []Logical
+	var flatten func(l Logical) bool
+	flatten = func(l Logical) bool {
+		if j, ok := l.(*LogicalJoin); ok && j.Kind == InnerJoin && j.On == nil {
+			return !j.Lateral && flatten(j.Left) && flatten(j.Right)
+		}
+		items = append(items, l)
+		return true
+	}
+	if !flatten(from) || len(items) < 3 {
+		return decorrelateWhere(from, pred)
+	}
+	// Conjuncts without subqueries filter the reordered joins; the rest
+	// (whose subqueries may read the FROM row in its original order) go
+	// above the projection restoring that order.
+	var plain, rest []Expr
+	for _, c := range conjuncts(pred) {
+		sub := false
+		WalkExpr(c, func(x Expr) bool {
+			_, isSub := x.(*SubqueryExpr)
+			sub = sub || isSub
+			return !sub
+		})
+		if sub {
+			rest = append(rest, c)
+		} else {
+			plain = append(plain, c)
+		}
+	}
+	// item of each column, and the items an expression reads.
+	var itemOf, posIn []int
+	for i, it := range items {
+		for p := range it.Cols() {
+			itemOf = append(itemOf, i)
+			posIn = append(posIn, p)
+		}
+	}
+	refs := func(e Expr) map[int]bool {
+		m := map[int]bool{}
+		WalkExpr(e, func(x Expr) bool {
+			if c, ok := x.(*ColRef); ok && c.Idx < len(itemOf) {
+				m[itemOf[c.Idx]] = true
+			}
+			return true
+		})
+		return m
+	}
+	adj := make([]map[int]bool, len(items))
+	for i := range adj {
+		adj[i] = map[int]bool{}
+	}
+	for _, c := range plain {
+		cmp, ok := c.(*Cmp)
+		if !ok || cmp.Op != CmpEQ {
+			continue
+		}
+		l, r := refs(cmp.L), refs(cmp.R)
+		if len(l) != 1 || len(r) != 1 {
+			continue
+		}
+		for a := range l {
+			for b := range r {
+				if a != b {
+					adj[a][b], adj[b][a] = true, true
+				}
+			}
+		}
+	}
+	// Greedy: keep the first table, then take the first table in FROM
+	// order that joins what is joined so far (or, failing that, the first
+	// one left).
+	order := []int{0}
+	joined := map[int]bool{0: true}
+	for len(order) < len(items) {
+		next := -1
+		for i := range items {
+			if joined[i] {
+				continue
+			}
+			if next < 0 {
+				next = i
+			}
+			linked := false
+			for j := range adj[i] {
+				linked = linked || joined[j]
+			}
+			if linked {
+				next = i
+				break
+			}
+		}
+		order = append(order, next)
+		joined[next] = true
+	}
+	if slices.IsSorted(order) {
+		return decorrelateWhere(from, pred)
+	}
+	offset := make([]int, len(items))
+	var plan Logical
+	width := 0
+	for _, i := range order {
+		offset[i] = width
+		width += len(items[i].Cols())
+		if plan == nil {
+			plan = items[i]
+		} else {
+			plan = &LogicalJoin{Kind: InnerJoin, Left: plan, Right: items[i]}
+		}
+	}
+	newIdx := func(orig int) int { return offset[itemOf[orig]] + posIn[orig] }
+	for i, c := range plain {
+		plain[i], _ = MapExpr(c, func(x Expr) (Expr, error) {
+			if c, ok := x.(*ColRef); ok && c.Idx < len(itemOf) {
+				return &ColRef{Idx: newIdx(c.Idx), Typ: c.Typ, Name: c.Name}, nil
+			}
+			return x, nil
+		})
+	}
+	cols := from.Cols()
+	out := make([]Expr, len(cols))
+	for i, c := range cols {
+		out[i] = &ColRef{Idx: newIdx(i), Typ: c.Typ, Name: c.Name}
+	}
+	plan = &LogicalProject{Input: filterBy(plan, plain), Exprs: out, cols: cols}
+	if len(rest) == 0 {
+		return plan
+	}
+	return decorrelateWhere(plan, andOf(rest))
+}
+
+func andOf(es []Expr) Expr {
+	if len(es) == 1 {
+		return es[0]
+	}
+	return &BoolOp{Op: "AND", Args: es}
 }

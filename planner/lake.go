@@ -18,13 +18,15 @@ import (
 
 // LakeRange bounds one column of a lake scan: Lo <= col <= Hi (a nil
 // bound is open). Bounds are row-invariant expressions (constants,
-// parameters), evaluated once per execution. An IN list is carried as In;
-// the executor turns it into min..max of its non-NULL values.
+// parameters), evaluated once per execution. An IN list is carried as
+// In, col = ANY(array) as Array; the executor turns them into min..max
+// of their non-NULL values.
 type LakeRange struct {
 	Col            int // ordinal in Table.Columns
 	Lo, Hi         Expr
 	LoIncl, HiIncl bool
 	In             []Expr
+	Array          Expr
 }
 
 // PhysicalLakeScan reads a lake table through package lake.
@@ -77,6 +79,8 @@ func (n *PhysicalLakeScan) Describe() (string, []string) {
 			switch {
 			case r.In != nil:
 				rs = append(rs, name+" IN ("+joinExprs(r.In, ", ")+")")
+			case r.Array != nil:
+				rs = append(rs, name+" = ANY ("+r.Array.String()+")")
 			case r.Lo != nil && r.Hi != nil && r.Lo == r.Hi:
 				rs = append(rs, name+" = "+r.Lo.String())
 			default:
@@ -123,8 +127,8 @@ func planLakeScan(s *LogicalScan, needed []bool) Physical {
 }
 
 // lakeRanges derives pruning ranges from a scan's conjuncts: col op v
-// for = < <= > >= (either side; BETWEEN arrives as two of them) and col
-// IN (v, ...), where v is row-invariant and compares with the column's
+// for = < <= > >= (either side; BETWEEN arrives as two of them), col
+// IN (v, ...) and col = ANY(array), where v is row-invariant and compares with the column's
 // type family. Every matching conjunct gives one range; the lake package
 // requires a row group to pass all of them, so several ranges on one
 // column intersect.
@@ -156,6 +160,14 @@ func lakeRanges(filter []Expr) []LakeRange {
 			}
 			if inv {
 				out = append(out, LakeRange{Col: cr.Idx, In: x.List, LoIncl: true, HiIncl: true})
+			}
+		case *AnyExpr:
+			cr, ok := x.Arg.(*ColRef)
+			if !ok || x.All || x.Op != CmpEQ || x.Overload != nil || !isRowInvariant(x.Array) {
+				continue
+			}
+			if et := x.Array.Type().Elem; et != nil && et.Family == cr.Typ.Family && sameKeyType(cr.Typ, et) {
+				out = append(out, LakeRange{Col: cr.Idx, Array: x.Array, LoIncl: true, HiIncl: true})
 			}
 		}
 	}

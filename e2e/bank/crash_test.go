@@ -18,8 +18,12 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// kills is how many times TestBankCrash kills the server.
-const kills = 12
+// kills is how many times TestBankCrash kills the server; lakeKills is
+// the same for each kind of TestBankCrashLake.
+const (
+	kills     = 12
+	lakeKills = 10
+)
 
 // TestBankCrash runs the bank workload (half the clients at REPEATABLE
 // READ, half at READ COMMITTED) against the real conflux binary
@@ -28,6 +32,19 @@ const kills = 12
 // conserved, every acknowledged transfer must be in the log, no
 // rolled-back one may be, and the balances must replay from the log.
 func TestBankCrash(t *testing.T) {
+	runCrash(t, rowBank, kills)
+}
+
+// TestBankCrashLake is TestBankCrash on lake tables and on a mix of lake
+// and row tables: inlined lake rows and lake metadata must recover from
+// the same WAL as row tables, all or nothing per transaction.
+func TestBankCrashLake(t *testing.T) {
+	for _, k := range []bankKind{lakeBank, mixedBank} {
+		t.Run(k.name, func(t *testing.T) { runCrash(t, k, lakeKills) })
+	}
+}
+
+func runCrash(t *testing.T, k bankKind, kills int) {
 	ctx := context.Background()
 	bin := pgtest.BuildConflux(t)
 	dir := t.TempDir()
@@ -35,7 +52,7 @@ func TestBankCrash(t *testing.T) {
 	var addr atomic.Pointer[string]
 	cs := p.connString()
 	addr.Store(&cs)
-	setupBank(ctx, t, cs)
+	setupBank(ctx, t, cs, k)
 
 	l := newLedger()
 	stop := make(chan struct{})

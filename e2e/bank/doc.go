@@ -17,9 +17,15 @@
 //     may be, and replaying the log from the initial balances must give
 //     exactly the balances on disk: each surviving transfer is all or
 //     nothing, whichever way its in-doubt COMMIT went.
-//   - Conflux has no lock waiting: write-write conflicts fail the later
-//     committer with 40001 at every level, so clients retry 40001 and
-//     40P01 with a fresh transfer id (the failed id stays "rolled back").
+//   - Clients retry 40001 and 40P01 (write conflicts above READ
+//     COMMITTED, SSI aborts, deadlocks) with a fresh transfer id (the
+//     failed id stays "rolled back").
+//   - Every test also runs on lake tables (the *Lake tests): all four
+//     tables lake, and a mix where the accounts are row, lake, row and
+//     the log is lake; the paired probe runs lake+row and lake+lake.
+//     Lake tables have no primary key, so keys there are only NOT NULL
+//     and verify checks that no account or transfer id appears twice.
+//     The lake runs are shorter, to keep the package near three minutes.
 //   - SIGKILL loses the process, not the OS page cache, so the crash test
 //     proves atomicity and that acknowledged commits reached the WAL
 //     before the ack; it cannot tell an fsync from a plain write. Power

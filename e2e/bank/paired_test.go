@@ -30,6 +30,19 @@ var pairedChecks = []struct {
 // two tables in one transaction while readers at every isolation level
 // check that they never see one half of a transaction.
 func TestPairedInserts(t *testing.T) {
+	runPaired(t, false, false, 5*time.Second)
+}
+
+// TestPairedInsertsLake is TestPairedInserts with pa a lake table and pb
+// a row table, and with both lake tables: the halves of a transaction
+// then live in lake metadata and row data, or in two lake tables'
+// metadata, and must still become visible together.
+func TestPairedInsertsLake(t *testing.T) {
+	t.Run("lake-row", func(t *testing.T) { runPaired(t, true, false, 4*time.Second) })
+	t.Run("lake-lake", func(t *testing.T) { runPaired(t, true, true, 4*time.Second) })
+}
+
+func runPaired(t *testing.T, paLake, pbLake bool, d time.Duration) {
 	ctx := context.Background()
 	conn := pgtest.StartConflux(t)
 	c, err := pgx.Connect(ctx, conn)
@@ -37,8 +50,8 @@ func TestPairedInserts(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range []string{
-		"CREATE TABLE pa (k bigint PRIMARY KEY, v bigint NOT NULL)",
-		"CREATE TABLE pb (k bigint PRIMARY KEY, v bigint NOT NULL)",
+		createTable("pa", "k", "bigint", "v bigint NOT NULL", paLake),
+		createTable("pb", "k", "bigint", "v bigint NOT NULL", pbLake),
 	} {
 		if _, err := c.Exec(ctx, s); err != nil {
 			t.Fatalf("%s: %v", s, err)
@@ -48,7 +61,7 @@ func TestPairedInserts(t *testing.T) {
 
 	l := newLedger()
 	stop := make(chan struct{})
-	time.AfterFunc(5*time.Second, func() { close(stop) })
+	time.AfterFunc(d, func() { close(stop) })
 	var wg sync.WaitGroup
 	var writes atomic.Int64
 	for w := range 4 {

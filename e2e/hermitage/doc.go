@@ -14,6 +14,15 @@
 //     tx and item 2 in table ty, so the dependencies that make up each
 //     anomaly cross tables (a transaction reads one table and writes the
 //     other). Read-set validation and write conflicts must not be per-table.
+//   - Every script also runs on lake tables (TestHermitageLake: the
+//     same-table and cross-table layouts with lake tables) and on a mix
+//     (TestHermitageLakeMixed: one item in a lake table, the other in a
+//     row table, both ways round), against the same expectations. Lake
+//     tables have no primary key, so there the scripts exercise per-row
+//     conflicts found by scans rather than by key. Queries returning
+//     more than one row ORDER BY id: a lake scan returns file rows before
+//     inlined ones. Only the row-table suite runs against PostgreSQL;
+//     its expectations are what the lake suites must meet.
 //   - Both servers run exactly the same expectations. A step marked
 //     blocking must still be running after a grace period (it waits on a
 //     row lock) and is checked once a later step of another transaction

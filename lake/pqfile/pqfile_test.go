@@ -392,6 +392,35 @@ func TestFileMetadata(t *testing.T) {
 	if root.Field(0).FieldID() != 7 || root.Field(1).FieldID() != 3 {
 		t.Errorf("field ids %d %d", root.Field(0).FieldID(), root.Field(1).FieldID())
 	}
+	// char(n) is stored without its padding, for other engines.
+	bp := []catalog.Column{{ID: 1, Name: "c", Type: types.BPChar.WithTypmod(6 + 4)}}
+	bpRows := []types.Row{{parse(t, "MAIL", bp[0].Type)}, {parse(t, "ñ b", bp[0].Type)}, {types.DNull}, {parse(t, "", bp[0].Type)}}
+	bpData, bpInfo := writeFile(t, bp, WriterOptions{}, func(w *Writer) error { return w.WriteRows(bpRows) })
+	bpf, err := file.NewParquetReader(bytes.NewReader(bpData))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr, err := pqarrow.NewFileReader(bpf, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := fr.ReadTable(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Release()
+	if raw := tbl.Column(0).Data().Chunk(0).(*array.String); raw.Value(0) != "MAIL" || raw.Value(1) != "ñ b" || raw.Value(3) != "" {
+		t.Errorf("stored char(6) values %q %q %q", raw.Value(0), raw.Value(1), raw.Value(3))
+	}
+	if got := bpInfo.Stats[0]; got.Min != types.DString("      ") || got.Max != types.DString("ñ b   ") {
+		t.Errorf("char(6) stats %q %q", got.Min, got.Max)
+	}
+	got, _ := readAll(t, bpData, bp, nil, []uint32{1}, 10)
+	checkRows(t, got, bpRows, []*types.T{bp[0].Type})
+	if got[0][0] != types.DString("MAIL  ") {
+		t.Errorf("read back %q", got[0][0])
+	}
+
 	// Strings are dictionary encoded (even with a dot in the name), numbers not.
 	for i, want := range []bool{false, false, true} {
 		cc, err := pf.MetaData().RowGroup(0).ColumnChunk(i)

@@ -291,6 +291,10 @@ func (it *recordIter) assemble(fileCols []arrow.Array, n int64) (arrow.RecordBat
 	}()
 	for i, oc := range it.out {
 		if oc.slot >= 0 {
+			if n := bpcharLen(oc.col.Type); n >= 0 {
+				arrs[i] = padBPChar(it.rs.mem, fileCols[oc.slot], n)
+				continue
+			}
 			arrs[i] = fileCols[oc.slot]
 			arrs[i].Retain()
 			continue

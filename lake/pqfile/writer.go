@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -242,8 +243,23 @@ func (ws *writerState) writePiece(rec arrow.RecordBatch) error {
 			return ws.fail(err)
 		}
 	}
+	// Statistics are of the values as given (padded char(n)); the file
+	// gets char(n) trimmed (see bpchar.go).
+	cols := rec.Columns()
+	copied := false
+	for i, t := range ws.typs {
+		if bpcharLen(t) < 0 {
+			continue
+		}
+		if !copied {
+			cols, copied = slices.Clone(cols), true
+		}
+		c := trimBPChar(ws.mem, cols[i])
+		defer c.Release()
+		cols[i] = c
+	}
 	// pqarrow requires the writer's exact schema.
-	withMeta := array.NewRecordBatch(ws.fileSc, rec.Columns(), rec.NumRows())
+	withMeta := array.NewRecordBatch(ws.fileSc, cols, rec.NumRows())
 	defer withMeta.Release()
 	if err := ws.fw.WriteBuffered(withMeta); err != nil {
 		return ws.fail(err)

@@ -2,9 +2,14 @@
 // transaction costs: N clients each insert one row into each of 10
 // tables, either as 10 autocommit INSERTs (10 transactions) or as the
 // same 10 INSERTs between BEGIN and COMMIT (one transaction), against
-// Conflux and PostgreSQL 15 on the same machine in one run.
+// Conflux and PostgreSQL 15 on the same machine in one run. Conflux is
+// measured twice: on primary-key row tables and on lake tables (WITH
+// (format = 'lake'), no key; small inserts are inlined in Pebble and
+// flushed to Parquet in the background during the run, in both modes
+// alike). PostgreSQL has no lake tables, so it is measured on row tables
+// only; each kind gets its own pair of tables in the output.
 //
-//	cd bench && go run ./cmd/txoverhead [-clients 8] [-duration 4s] [-reps 3] [-sync off,on] [-only conflux]
+//	cd bench && go run ./cmd/txoverhead [-clients 8] [-duration 4s] [-reps 3] [-sync off,on] [-kinds row,lake] [-only conflux]
 //
 // With synchronous_commit = on the comparison is dominated by commits:
 // autocommit waits for 10 WAL flushes per 10 rows, the transaction for
@@ -62,10 +67,16 @@ type sample struct {
 
 func (s sample) perRow() float64 { return s.elapsed.Seconds() / float64(max(s.rows, 1)) }
 
-// cell is every repetition of one system, sync setting and mode.
+// Table kinds.
+const (
+	kindRow  = "row"
+	kindLake = "lake"
+)
+
+// cell is every repetition of one system, table kind, sync setting and mode.
 type cell struct {
-	system, sync, mode string
-	reps               []sample
+	system, kind, sync, mode string
+	reps                     []sample
 }
 
 func main() {
@@ -75,12 +86,19 @@ func main() {
 	tables := flag.Int("tables", 10, "tables per unit of work (one row each)")
 	syncList := flag.String("sync", "off,on", "synchronous_commit settings to measure")
 	only := flag.String("only", "", "run just this system (conflux or postgresql); both when empty")
+	kindList := flag.String("kinds", "row,lake", "table kinds to measure on Conflux (row, lake); PostgreSQL runs row only")
 	flag.Parse()
 	ctx := context.Background()
 	syncs := strings.Split(*syncList, ",")
 	for _, s := range syncs {
 		if s != "on" && s != "off" {
 			log.Fatalf("bad -sync entry %q", s)
+		}
+	}
+	kinds := strings.Split(*kindList, ",")
+	for _, k := range kinds {
+		if k != kindRow && k != kindLake {
+			log.Fatalf("bad -kinds entry %q", k)
 		}
 	}
 
@@ -96,19 +114,29 @@ func main() {
 		if *only != "" && *only != name {
 			continue
 		}
+		srvKinds := kinds
+		if name == "postgresql" {
+			if !slices.Contains(kinds, kindRow) {
+				continue
+			}
+			srvKinds = []string{kindRow}
+		}
 		srv, err := starts[name](ctx)
 		if err != nil {
 			log.Fatal(err)
 		}
-		cs, note, err := measure(ctx, srv, *clients, *tables, *reps, *duration, syncs)
+		for _, k := range srvKinds {
+			cs, note, err := measure(ctx, srv, k, *clients, *tables, *reps, *duration, syncs)
+			if err != nil {
+				srv.Stop()
+				log.Fatalf("%s, %s tables: %v", name, k, err)
+			}
+			cells = append(cells, cs...)
+			if note != "" {
+				notes[name] = note
+			}
+		}
 		srv.Stop()
-		if err != nil {
-			log.Fatalf("%s: %v", name, err)
-		}
-		cells = append(cells, cs...)
-		if note != "" {
-			notes[name] = note
-		}
 	}
 	report(os.Stdout, cells, *clients, *tables, *reps, *duration)
 	for _, name := range []string{"conflux", "postgresql"} {
@@ -118,9 +146,26 @@ func main() {
 	}
 }
 
-// measure creates the tables and runs every (sync, mode, rep) on one
-// set of connections.
-func measure(ctx context.Context, srv *harness.Server, clients, tables, reps int, d time.Duration, syncs []string) ([]*cell, string, error) {
+// tableName is the name of table t of a kind.
+func tableName(kind string, t int) string {
+	if kind == kindLake {
+		return fmt.Sprintf("txo_lake_%d", t)
+	}
+	return fmt.Sprintf("txo_%d", t)
+}
+
+// createTable is the DDL of table t of a kind. Lake tables have no
+// primary key (ids stay unique by construction).
+func createTable(kind string, t int) string {
+	if kind == kindLake {
+		return fmt.Sprintf(`CREATE TABLE %s (id bigint NOT NULL, k bigint NOT NULL, v text, ts timestamptz) WITH (format = 'lake')`, tableName(kind, t))
+	}
+	return fmt.Sprintf(`CREATE TABLE %s (id bigint PRIMARY KEY, k bigint NOT NULL, v text, ts timestamptz)`, tableName(kind, t))
+}
+
+// measure creates the tables of one kind and runs every (sync, mode,
+// rep) on one set of connections.
+func measure(ctx context.Context, srv *harness.Server, kind string, clients, tables, reps int, d time.Duration, syncs []string) ([]*cell, string, error) {
 	conns := make([]*pgx.Conn, clients)
 	defer func() {
 		for _, c := range conns {
@@ -138,8 +183,8 @@ func measure(ctx context.Context, srv *harness.Server, clients, tables, reps int
 	}
 	for t := range tables {
 		for _, q := range []string{
-			fmt.Sprintf(`DROP TABLE IF EXISTS txo_%d`, t),
-			fmt.Sprintf(`CREATE TABLE txo_%d (id bigint PRIMARY KEY, k bigint NOT NULL, v text, ts timestamptz)`, t),
+			`DROP TABLE IF EXISTS ` + tableName(kind, t),
+			createTable(kind, t),
 		} {
 			if _, err := conns[0].Exec(ctx, q); err != nil {
 				return nil, "", fmt.Errorf("%s: %w", q, err)
@@ -156,14 +201,14 @@ func measure(ctx context.Context, srv *harness.Server, clients, tables, reps int
 				break
 			}
 		}
-		auto := &cell{system: srv.Name, sync: sc, mode: modeAuto}
-		txn := &cell{system: srv.Name, sync: sc, mode: modeTxn}
+		auto := &cell{system: srv.Name, kind: kind, sync: sc, mode: modeAuto}
+		txn := &cell{system: srv.Name, kind: kind, sync: sc, mode: modeTxn}
 		// Warm up: plans cached on every connection, the first flushes
 		// of the tables done.
-		if _, err := run(ctx, srv, conns, tables, modeAuto, time.Second, &nextID); err != nil {
+		if _, err := run(ctx, srv, conns, kind, tables, modeAuto, time.Second, &nextID); err != nil {
 			return nil, note, err
 		}
-		if _, err := run(ctx, srv, conns, tables, modeTxn, time.Second, &nextID); err != nil {
+		if _, err := run(ctx, srv, conns, kind, tables, modeTxn, time.Second, &nextID); err != nil {
 			return nil, note, err
 		}
 		for r := range reps {
@@ -172,8 +217,8 @@ func measure(ctx context.Context, srv *harness.Server, clients, tables, reps int
 				order = []*cell{txn, auto}
 			}
 			for _, c := range order {
-				log.Printf("%s: synchronous_commit=%s %s rep %d/%d, %d clients, %s", srv.Name, sc, c.mode, r+1, reps, len(conns), d)
-				s, err := run(ctx, srv, conns, tables, c.mode, d, &nextID)
+				log.Printf("%s, %s tables: synchronous_commit=%s %s rep %d/%d, %d clients, %s", srv.Name, kind, sc, c.mode, r+1, reps, len(conns), d)
+				s, err := run(ctx, srv, conns, kind, tables, c.mode, d, &nextID)
 				if err != nil {
 					return nil, note, fmt.Errorf("synchronous_commit=%s %s: %w", sc, c.mode, err)
 				}
@@ -187,10 +232,10 @@ func measure(ctx context.Context, srv *harness.Server, clients, tables, reps int
 
 // run has every connection insert units of one row per table until d
 // has passed.
-func run(ctx context.Context, srv *harness.Server, conns []*pgx.Conn, tables int, mode string, d time.Duration, nextID *atomic.Int64) (sample, error) {
+func run(ctx context.Context, srv *harness.Server, conns []*pgx.Conn, kind string, tables int, mode string, d time.Duration, nextID *atomic.Int64) (sample, error) {
 	inserts := make([]string, tables)
 	for t := range inserts {
-		inserts[t] = fmt.Sprintf(`INSERT INTO txo_%d (id, k, v, ts) VALUES ($1, $2, $3, $4)`, t)
+		inserts[t] = fmt.Sprintf(`INSERT INTO %s (id, k, v, ts) VALUES ($1, $2, $3, $4)`, tableName(kind, t))
 	}
 	var (
 		mu       sync.Mutex
@@ -307,8 +352,29 @@ func overheads(auto, txn []sample) []float64 {
 	return out
 }
 
+// report prints, per table kind, the per-mode table and the overhead
+// table, then one summary line per kind against the goal.
 func report(w io.Writer, cells []*cell, clients, tables, reps int, d time.Duration) {
-	fmt.Fprintf(w, "\n%d single-row INSERTs into %d tables per unit, %d clients, %d reps x %s, medians\n\n", tables, tables, clients, reps, d)
+	var summary []string
+	for _, kind := range []string{kindRow, kindLake} {
+		var kc []*cell
+		for _, c := range cells {
+			if c.kind == kind {
+				kc = append(kc, c)
+			}
+		}
+		if len(kc) > 0 {
+			summary = append(summary, reportKind(w, kind, kc, clients, tables, reps, d)...)
+		}
+	}
+	for _, s := range summary {
+		fmt.Fprintln(w, s)
+	}
+	fmt.Fprintln(w, "stmt = one statement round trip (BEGIN and COMMIT included); unit = the 10 rows (one transaction or ten).")
+}
+
+func reportKind(w io.Writer, kind string, cells []*cell, clients, tables, reps int, d time.Duration) []string {
+	fmt.Fprintf(w, "\n%s tables: %d single-row INSERTs into %d tables per unit, %d clients, %d reps x %s, medians\n\n", kind, tables, tables, clients, reps, d)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "sync commit\tsystem\tmode\trows/s\tµs/row (wall)\tstmt p50\tstmt p99\tunit p99\tserver CPU/row\t")
 	byKey := map[string]*cell{}
@@ -350,14 +416,11 @@ func report(w io.Writer, cells []*cell, clients, tables, reps int, d time.Durati
 			m := median(ov)
 			fmt.Fprintf(tw, "%s\t%s\t%+.1f%%\t%+.1f%% .. %+.1f%%\t\n", sc, sys, 100*m, 100*slices.Min(ov), 100*slices.Max(ov))
 			if sys == "conflux" && sc == "off" {
-				summary = append(summary, fmt.Sprintf("conflux, synchronous_commit=off: transaction overhead %+.1f%% (goal <= 3%%; LakeVilla reports 2-2.5%%)", 100*m))
+				summary = append(summary, fmt.Sprintf("conflux, %s tables, synchronous_commit=off: transaction overhead %+.1f%% (goal <= 3%%; LakeVilla reports 2-2.5%%)", kind, 100*m))
 			}
 		}
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
-	for _, s := range summary {
-		fmt.Fprintln(w, s)
-	}
-	fmt.Fprintln(w, "stmt = one statement round trip (BEGIN and COMMIT included); unit = the 10 rows (one transaction or ten).")
+	return summary
 }

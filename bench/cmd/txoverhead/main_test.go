@@ -31,13 +31,28 @@ func TestStats(t *testing.T) {
 }
 
 func TestReport(t *testing.T) {
-	mk := func(sys, sc, mode string, rows int64) *cell {
-		return &cell{system: sys, sync: sc, mode: mode, reps: []sample{{rows: rows, elapsed: time.Second, p50: time.Millisecond, p99: 2 * time.Millisecond}}}
+	mk := func(sys, kind, sc, mode string, rows int64) *cell {
+		return &cell{system: sys, kind: kind, sync: sc, mode: mode, reps: []sample{{rows: rows, elapsed: time.Second, p50: time.Millisecond, p99: 2 * time.Millisecond}}}
 	}
 	var b bytes.Buffer
-	report(&b, []*cell{mk("conflux", "off", modeAuto, 1000), mk("conflux", "off", modeTxn, 980)}, 8, 10, 1, time.Second)
+	report(&b, []*cell{
+		mk("conflux", kindRow, "off", modeAuto, 1000), mk("conflux", kindRow, "off", modeTxn, 980),
+		mk("conflux", kindLake, "off", modeAuto, 1000), mk("conflux", kindLake, "off", modeTxn, 950),
+		mk("postgresql", kindRow, "off", modeAuto, 1000), mk("postgresql", kindRow, "off", modeTxn, 1000),
+	}, 8, 10, 1, time.Second)
 	out := b.String()
-	if !strings.Contains(out, "transaction overhead +2.0%") {
-		t.Fatalf("report:\n%s", out)
+	for _, want := range []string{
+		"row tables: 10 single-row INSERTs",
+		"lake tables: 10 single-row INSERTs",
+		"conflux, row tables, synchronous_commit=off: transaction overhead +2.0%",
+		"conflux, lake tables, synchronous_commit=off: transaction overhead +5.3%",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	// PostgreSQL appears only in the row-table section.
+	if lake := out[strings.Index(out, "lake tables:"):]; strings.Contains(lake, "postgresql") {
+		t.Errorf("postgresql in the lake section:\n%s", out)
 	}
 }
