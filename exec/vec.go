@@ -1,6 +1,8 @@
 package exec
 
 import (
+	"errors"
+
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/conflux-db/conflux/exec/colexec"
 	"github.com/conflux-db/conflux/planner"
@@ -31,6 +33,11 @@ type vecNode struct {
 	// extended is set when a parent node continued the chain: the parent
 	// vecNode runs it, so this one is never opened.
 	extended bool
+	// fallible: the chain computes values that may not fit a batch
+	// (colexec.ErrFallback). It runs vectorized only under an aggregation,
+	// which reads its whole input in open: on ErrFallback nothing has been
+	// returned yet and the row plan takes over.
+	fallible bool
 
 	useVec bool
 	env    colexec.Env
@@ -43,6 +50,7 @@ func (f *factory) newVecNode(v *vecNode, child *vecNode) *vecNode {
 		child.extended = true
 		v.phys = append(append([]planner.Physical{}, child.phys...), v.phys...)
 		v.worth = v.worth || child.worth
+		v.fallible = v.fallible || child.fallible
 	}
 	f.rc.vecNodes = append(f.rc.vecNodes, v)
 	return v
@@ -108,7 +116,7 @@ func (f *factory) vecProject(n *planner.PhysicalProject, in *vecNode) (planner.E
 			if err != nil {
 				return nil, err
 			}
-			return f.newVecNode(&vecNode{src: src, specs: specs, row: row, phys: []planner.Physical{n}}, in), nil
+			return f.newVecNode(&vecNode{src: src, specs: specs, row: row, phys: []planner.Physical{n}, fallible: specs.Fallible()}, in), nil
 		}
 	}
 	return f.rowPlan(func() (planner.ExecNode, error) { return f.ConstructProject(n, in) })
@@ -127,7 +135,7 @@ func (f *factory) vecHashAgg(n *planner.PhysicalHashAgg, in *vecNode) (planner.E
 	return f.rowPlan(func() (planner.ExecNode, error) { return f.ConstructHashAgg(n, in) })
 }
 
-func (v *vecNode) runsVec() bool { return v.worth && !v.lossy }
+func (v *vecNode) runsVec() bool { return v.worth && !v.lossy && (!v.fallible || v.agg != nil) }
 
 func (v *vecNode) open(rc *runCtx) error {
 	v.useVec = v.runsVec()
@@ -153,7 +161,13 @@ func (v *vecNode) open(rc *runCtx) error {
 		},
 	}
 	if v.agg != nil {
-		return v.agg.Open(&v.env)
+		err := v.agg.Open(&v.env)
+		if errors.Is(err, colexec.ErrFallback) {
+			v.agg.Close()
+			v.useVec = false
+			return v.row.open(rc)
+		}
+		return err
 	}
 	return v.src.Open(&v.env)
 }

@@ -219,6 +219,13 @@ var vecQueries = []struct {
 	{"SELECT k, count(DISTINCT i4) FROM t WHERE (i4 IS NULL OR i4 > -1000000000) GROUP BY k", true},
 	{"SELECT sum(n), avg(n) FROM t WHERE (i4 IS NULL OR i4 > -1000000000)", true},
 	{"SELECT k, sum(n), avg(n), count(n) FROM t WHERE (i4 IS NULL OR i4 > -1000000000) GROUP BY k", true},
+	// Numeric arithmetic on scaled integers (exact, NaN-propagating).
+	{"SELECT k, sum(n * n), sum(n - 1.5), avg(2 * n + n), sum(n * (1 - n)), max(n * 0.01) FROM t WHERE (i4 IS NULL OR i4 > -1000000000) GROUP BY k", true},
+	{"SELECT sum(n * (1 + 0.05)) FROM t WHERE i4 > 10", true},
+	// Too large for the batch representation: the row plan takes over.
+	{"SELECT sum(n * 1000000000000000) FROM t WHERE (i4 IS NULL OR i4 > -1000000000)", true},
+	{"SELECT count(*), sum(n * n * n * n) FROM t WHERE (i4 IS NULL OR i4 > -1000000000)", true},
+	{"SELECT id, n * 2 FROM t WHERE i4 > 10", false}, // fallible without an aggregation: row plan
 	{"SELECT id FROM t WHERE i4 > $1", true},
 	{"SELECT id FROM t WHERE s = $2 OR i8 < $1", true},
 	{"SELECT count(*) FROM e WHERE i4 > 1", true},

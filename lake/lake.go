@@ -5,6 +5,7 @@ package lake
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -55,6 +56,9 @@ type Store struct {
 	ids   idGen
 	files *footerCache
 	jobs  jobLog
+	// loops counts running background loops, so Wait can tell the engine
+	// when none touches Pebble or the object store any more.
+	loops sync.WaitGroup
 
 	// testHookBeforeLock runs in OPTIMIZE between writing the new file
 	// and locking the old ones (tests interleave deletions there).
@@ -74,8 +78,16 @@ func (s *Store) Objects() objstore.Store { return s.obj }
 // Start runs flush, optimize and vacuum in the background until ctx ends.
 // tables lists the current lake tables (it reads the live catalog).
 func (s *Store) Start(ctx context.Context, tables func() []*catalog.Table) {
-	go s.loop(ctx, tables)
+	s.loops.Add(1)
+	go func() {
+		defer s.loops.Done()
+		s.loop(ctx, tables)
+	}()
 }
+
+// Wait returns once every loop Start began has stopped (after its ctx
+// ended): the engine calls it before closing Pebble.
+func (s *Store) Wait() { s.loops.Wait() }
 
 // Table returns the accessor of a lake table descriptor (cheap; build one
 // per statement).

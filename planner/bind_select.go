@@ -1050,7 +1050,7 @@ func reorderFrom(from Logical, pred Expr) Logical {
 		items = append(items, l)
 		return true
 	}
-	if !flatten(from) || len(items) < 3 {
+	if !flatten(from) || len(items) < 2 {
 		return decorrelateWhere(from, pred)
 	}
 	// Conjuncts without subqueries filter the reordered joins; the rest
@@ -1087,6 +1087,10 @@ func reorderFrom(from Logical, pred Expr) Logical {
 			return true
 		})
 		return m
+	}
+	plain = append(plain, orRestrictions(plain, len(items), refs)...)
+	if len(items) < 3 {
+		return decorrelateWhere(from, andOf(append(plain, rest...)))
 	}
 	adj := make([]map[int]bool, len(items))
 	for i := range adj {
@@ -1136,7 +1140,7 @@ func reorderFrom(from Logical, pred Expr) Logical {
 		joined[next] = true
 	}
 	if slices.IsSorted(order) {
-		return decorrelateWhere(from, pred)
+		return decorrelateWhere(from, andOf(append(plain, rest...)))
 	}
 	offset := make([]int, len(items))
 	var plan Logical
@@ -1176,4 +1180,57 @@ func andOf(es []Expr) Expr {
 		return es[0]
 	}
 	return &BoolOp{Op: "AND", Args: es}
+}
+
+// orRestrictions derives, from each OR over several tables, one filter
+// per table that every branch restricts: (n1 = 'FRANCE' AND n2 =
+// 'GERMANY') OR (n1 = 'GERMANY' AND n2 = 'FRANCE') implies n1 = 'FRANCE'
+// OR n1 = 'GERMANY', which the planner pushes into n1's scan (TPC-H Q7,
+// Q19; PostgreSQL does the same). The OR itself stays: the derived
+// filters are implied by it, so adding them changes no result.
+func orRestrictions(preds []Expr, nItems int, refs func(Expr) map[int]bool) []Expr {
+	var out []Expr
+	for _, c := range preds {
+		or, ok := c.(*BoolOp)
+		if !ok || or.Op != "OR" {
+			continue
+		}
+		for i := 0; i < nItems; i++ {
+			var branches []Expr
+			for _, br := range or.Args {
+				var mine []Expr
+				for _, bc := range conjuncts(br) {
+					if r := refs(bc); len(r) == 1 && r[i] && derivable(bc) {
+						mine = append(mine, bc)
+					}
+				}
+				if len(mine) == 0 {
+					branches = nil
+					break
+				}
+				branches = append(branches, andOf(mine))
+			}
+			if len(branches) > 0 && len(refs(c)) > 1 {
+				out = append(out, &BoolOp{Op: "OR", Args: branches})
+			}
+		}
+	}
+	return out
+}
+
+// derivable: e is deterministic and cheap to evaluate twice (columns,
+// constants, comparisons, operators, casts, IN lists, boolean logic).
+func derivable(e Expr) bool {
+	ok := true
+	WalkExpr(e, func(x Expr) bool {
+		switch x := x.(type) {
+		case *ColRef, *Const, *Param, *Cmp, *InList, *IsNullExpr, *BoolOp, *CastExpr:
+		case *CallExpr:
+			ok = ok && isOperatorName(x.Name)
+		default:
+			ok = false
+		}
+		return ok
+	})
+	return ok
 }

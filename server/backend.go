@@ -48,3 +48,10 @@ type BackendCursor interface {
 	Tag() string
 	Close()
 }
+
+// noticeSinkSession is implemented by sessions that can deliver NOTICEs
+// while a statement runs (sql.Session.SetNoticeSink); the server installs
+// a sink that sends and flushes each one.
+type noticeSinkSession interface {
+	SetNoticeSink(fn func(sql.Notice))
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
+	"github.com/conflux-db/conflux/sql"
 	"github.com/conflux-db/conflux/sql/pgerr"
 )
 
@@ -410,16 +411,21 @@ func (c *conn) sendNotices() {
 		return
 	}
 	for _, n := range c.sess.TakeNotices() {
-		sev := n.Severity
-		if sev == "" {
-			sev = "NOTICE"
-		}
-		code := n.Code
-		if code == "" {
-			code = pgerr.SuccessfulCompletion
-		}
-		c.send(&pgproto3.NoticeResponse{Severity: sev, SeverityUnlocalized: sev, Code: code, Message: n.Message}, len(n.Message)+16)
+		c.sendNotice(n)
 	}
+}
+
+// sendNotice sends one NoticeResponse.
+func (c *conn) sendNotice(n sql.Notice) {
+	sev := n.Severity
+	if sev == "" {
+		sev = "NOTICE"
+	}
+	code := n.Code
+	if code == "" {
+		code = pgerr.SuccessfulCompletion
+	}
+	c.send(&pgproto3.NoticeResponse{Severity: sev, SeverityUnlocalized: sev, Code: code, Message: n.Message}, len(n.Message)+16)
 }
 
 // sendChangedParams reports changed settings; like PostgreSQL 16 this

@@ -136,6 +136,15 @@ func (c *conn) startup() (bool, error) {
 		}
 		ss.SetSSL(c.srv.cfg.TLS != nil, version, cipher)
 	}
+	if ns, ok := sess.(noticeSinkSession); ok {
+		// Progress NOTICEs of long statements (OPTIMIZE, VACUUM) go out
+		// while the statement runs, not with its CommandComplete. The
+		// sink runs on this connection's goroutine, inside Execute.
+		ns.SetNoticeSink(func(n sql.Notice) {
+			c.sendNotice(n)
+			_ = c.flush()
+		})
+	}
 	_ = sess.ChangedParams() // the initial values are reported below
 	c.srv.register(c)
 	c.log = c.log.With("pid", c.pid, "user", user)

@@ -79,9 +79,30 @@
 //     statement's context because the executor's env is catalog-only.
 //   - sizes.go: pg_relation_size and friends, estimated from the key span
 //     a table or index occupies in storage.
+//   - lake.go, lakeddl.go, lakemaint.go, lakeviews.go, asof.go,
+//     copy_sink.go, copy_parquet.go: lake tables (see below).
 //   - settings.go: the GUCs. pgcatalog's preset build parameters
 //     (max_index_keys, ...) are part of the list, so SHOW, SHOW ALL,
 //     current_setting and pg_settings agree.
+//
+// # Lake tables
+//
+// The engine owns one lake.Store (Config.LakeURL, Config.Lake) and runs
+// its maintenance loop for its lifetime; sessions build a lake.Table per
+// statement. The SQL layer's part is the edges: CREATE TABLE ... WITH
+// (format = 'lake') validates options and adds the hidden lake_rowid
+// column (keys and indexes are refused: lake tables have no unique
+// constraints, as in Delta Lake and Iceberg); ALTER TABLE is catalog-only
+// because old files read missing columns as NULL by column id; TRUNCATE
+// and DROP hand the work to the lake. COPY FROM feeds every format (text,
+// csv, binary, parquet) into one copySink, which streams lake rows into a
+// single Appender so a large load writes files with bounded memory.
+// VACUUM, VACUUM FULL and OPTIMIZE (rewritten onto VACUUM by sql/parser)
+// run lake maintenance outside any transaction block and relay progress as
+// NOTICEs. SET conflux.as_of makes every transaction a read-only
+// txn.DB.BeginAsOf at that time. The conflux_lake_* views read through the
+// querying session's transaction (pgcatalog.LakeState), so they
+// time-travel with it.
 //
 // # Catalog
 //

@@ -63,6 +63,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	if err := e.dropStaleTempSchemas(ctx); err != nil {
 		e.stopLake()
+		e.lake.Wait()
 		st.Close()
 		return nil, err
 	}
@@ -106,6 +107,7 @@ func (e *Engine) Close() error {
 	}
 	if e.stopLake != nil {
 		e.stopLake()
+		e.lake.Wait()
 	}
 	if e.stopGC != nil {
 		e.stopGC()

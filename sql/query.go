@@ -92,7 +92,7 @@ func (s *Session) runPlanned(ctx context.Context, p *Prepared, params []types.Da
 		return nil, err
 	}
 	ctx = withSession(ctx, s) // session-local system views (pg_cursors)
-	res, err := exec.Run(ctx, q.plan, exec.Runtime{Txn: s.txn, Params: params, Eval: s.evalContext(ctx), Reuse: &q.reuse, Bulk: q.bulk, Lake: s.e.lake})
+	res, err := exec.Run(ctx, q.plan, exec.Runtime{Txn: s.txn, Params: params, Eval: s.evalContext(ctx), Reuse: &q.reuse, Bulk: q.bulk, Lake: s.e.lake, DB: s.e.db})
 	if err != nil {
 		return nil, err
 	}

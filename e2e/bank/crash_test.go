@@ -36,8 +36,10 @@ func TestBankCrash(t *testing.T) {
 }
 
 // TestBankCrashLake is TestBankCrash on lake tables and on a mix of lake
-// and row tables: inlined lake rows and lake metadata must recover from
-// the same WAL as row tables, all or nothing per transaction.
+// and row tables, with the lake tables flushed and compacted throughout:
+// inlined rows, manifests, deletion vectors and the files of maintenance
+// jobs a kill interrupted must recover all or nothing per transaction,
+// from the same WAL as row tables.
 func TestBankCrashLake(t *testing.T) {
 	for _, k := range []bankKind{lakeBank, mixedBank} {
 		t.Run(k.name, func(t *testing.T) { runCrash(t, k, lakeKills) })
@@ -60,7 +62,8 @@ func runCrash(t *testing.T, k bankKind, kills int) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		workload{mixIso: []pgx.TxIsoLevel{pgx.RepeatableRead, pgx.ReadCommitted}, clients: 16, conn: func() string { return *addr.Load() }, crashy: true}.run(t, l, stop)
+		workload{mixIso: []pgx.TxIsoLevel{pgx.RepeatableRead, pgx.ReadCommitted}, clients: 16, conn: func() string { return *addr.Load() }, crashy: true,
+			maintain: k.lakeTables()}.run(t, l, stop)
 	}()
 
 	start := time.Now()

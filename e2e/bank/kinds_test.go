@@ -39,3 +39,17 @@ func (k bankKind) ddl() (transfers string, accts [len(tables)]string) {
 	}
 	return transfers, accts
 }
+
+// lakeTables lists kind k's lake tables (the ones maintenance runs on).
+func (k bankKind) lakeTables() []string {
+	var out []string
+	if k.transfersLake {
+		out = append(out, "transfers")
+	}
+	for i, tbl := range tables {
+		if k.acctLake[i] {
+			out = append(out, tbl)
+		}
+	}
+	return out
+}

@@ -36,7 +36,8 @@ func TestPairedInserts(t *testing.T) {
 // TestPairedInsertsLake is TestPairedInserts with pa a lake table and pb
 // a row table, and with both lake tables: the halves of a transaction
 // then live in lake metadata and row data, or in two lake tables'
-// metadata, and must still become visible together.
+// metadata, and must still become visible together, also while
+// maintenance flushes and compacts the lake tables.
 func TestPairedInsertsLake(t *testing.T) {
 	t.Run("lake-row", func(t *testing.T) { runPaired(t, true, false, 4*time.Second) })
 	t.Run("lake-lake", func(t *testing.T) { runPaired(t, true, true, 4*time.Second) })
@@ -58,6 +59,13 @@ func runPaired(t *testing.T, paLake, pbLake bool, d time.Duration) {
 		}
 	}
 	_ = c.Close(ctx)
+	var lakeTables []string
+	if paLake {
+		lakeTables = append(lakeTables, "pa")
+	}
+	if pbLake {
+		lakeTables = append(lakeTables, "pb")
+	}
 
 	l := newLedger()
 	stop := make(chan struct{})
@@ -70,6 +78,9 @@ func runPaired(t *testing.T, paLake, pbLake bool, d time.Duration) {
 			defer wg.Done()
 			pairedWriter(conn, w, l, stop, &writes)
 		}()
+	}
+	if len(lakeTables) > 0 {
+		wg.Go(func() { workload{conn: func() string { return conn }, maintain: lakeTables}.maintainer(l, stop) })
 	}
 	levels := []pgx.TxIsoLevel{pgx.ReadCommitted, pgx.RepeatableRead, pgx.Serializable}
 	reads := make([]atomic.Int64, len(levels))
@@ -92,6 +103,9 @@ func runPaired(t *testing.T, paLake, pbLake bool, d time.Duration) {
 	}
 	if writes.Load() == 0 {
 		t.Error("no write committed")
+	}
+	if l.maintRuns > 0 {
+		t.Logf("%d VACUUM/OPTIMIZE runs on lake tables", l.maintRuns)
 	}
 	for _, f := range l.failures {
 		t.Error(f)

@@ -66,13 +66,14 @@ const (
 
 // ledger collects the outcome of every transfer id and every anomaly.
 type ledger struct {
-	mu       sync.Mutex
-	outcomes map[int64]outcome
-	failures []string
-	retries  int
-	reads    int
-	badReads int
-	connErrs int
+	mu        sync.Mutex
+	outcomes  map[int64]outcome
+	failures  []string
+	retries   int
+	reads     int
+	badReads  int
+	connErrs  int
+	maintRuns int
 }
 
 func newLedger() *ledger { return &ledger{outcomes: map[int64]outcome{}} }
@@ -133,6 +134,9 @@ type workload struct {
 	// crashy means the server is being killed: connection errors are
 	// expected and the client reconnects; otherwise they are failures.
 	crashy bool
+	// maintain lists lake tables an extra client flushes and compacts
+	// while the transfers run (see maintainer).
+	maintain []string
 }
 
 // run drives the clients until stop is closed and returns when all have
@@ -152,7 +156,59 @@ func (w workload) run(t *testing.T, l *ledger, stop <-chan struct{}) {
 			cw.client(i, l, stop, &seq)
 		}()
 	}
+	if len(w.maintain) > 0 {
+		wg.Go(func() { w.maintainer(l, stop) })
+	}
 	wg.Wait()
+}
+
+// maintainer keeps moving lake rows while transfers run: VACUUM flushes
+// a table's inlined rows into a Parquet file, OPTIMIZE rewrites files
+// with deletions. Transfers then update rows in files (deletion vectors)
+// and rows whose place changed after their snapshot (forwarding), and
+// reads must see the same total before and after every move.
+func (w workload) maintainer(l *ledger, stop <-chan struct{}) {
+	rng := rand.New(rand.NewPCG(99, uint64(time.Now().UnixNano())))
+	var c *pgx.Conn
+	defer func() {
+		if c != nil {
+			_ = c.Close(context.Background())
+		}
+	}()
+	for !stopped(stop) {
+		time.Sleep(time.Duration(100+rng.IntN(300)) * time.Millisecond)
+		if c == nil || c.IsClosed() {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			var err error
+			c, err = pgx.Connect(ctx, w.conn())
+			cancel()
+			if err != nil {
+				c = nil
+				if !w.crashy {
+					l.fail("maintainer: connect: %v", err)
+					return
+				}
+				continue
+			}
+		}
+		stmt := "VACUUM "
+		if rng.IntN(3) == 0 {
+			stmt = "OPTIMIZE "
+		}
+		stmt += w.maintain[rng.IntN(len(w.maintain))]
+		if _, err := execSQL(c, stmt); err != nil {
+			if sqlstate(err) == "" && w.crashy {
+				_ = c.Close(context.Background())
+				c = nil
+				continue
+			}
+			l.fail("maintainer: %s: %v", stmt, err)
+			return
+		}
+		l.mu.Lock()
+		l.maintRuns++
+		l.mu.Unlock()
+	}
 }
 
 func stopped(stop <-chan struct{}) bool {
@@ -456,6 +512,9 @@ func report(t *testing.T, l *ledger) {
 	defer l.mu.Unlock()
 	t.Logf("transfers: %d acknowledged, %d rolled back (%d retries on 40001/40P01), %d in doubt; %d reads (%d bad); %d connection errors",
 		ack, rb, l.retries, doubt, l.reads, l.badReads, l.connErrs)
+	if l.maintRuns > 0 {
+		t.Logf("%d VACUUM/OPTIMIZE runs on lake tables", l.maintRuns)
+	}
 	for _, f := range l.failures {
 		t.Error(f)
 	}

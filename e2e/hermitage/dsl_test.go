@@ -31,6 +31,10 @@ type layout struct {
 	setup []string
 	x, y  string
 	all   string
+	// lake lists the layout's lake tables; filed says setup must have
+	// put all their rows in Parquet files (checked before the script).
+	lake  []string
+	filed bool
 }
 
 // kind is the storage of the tables a suite runs on.
@@ -75,24 +79,44 @@ func createTable(name string, lake bool) string {
 
 // layouts returns the layouts a suite on tables of kind k runs. The row
 // layouts are exactly the ones checked against PostgreSQL; the others
-// differ only in their CREATE TABLE statements. Mixed runs both
+// differ only in their CREATE TABLE statements and, in the "-files"
+// variants, a VACUUM that flushes the lake tables' inlined rows into
+// Parquet files before the script starts, so the scripts change rows in
+// files (deletion vectors) rather than inlined rows. Mixed runs both
 // orientations, since item 1 (x) is the contended one in most scripts.
 func layouts(k kind) []layout {
 	cross := func(name string, xLake, yLake bool) layout {
 		l := crossTable
 		l.name = name
 		l.setup = append([]string{createTable("tx", xLake), createTable("ty", yLake)}, crossTable.setup[2:]...)
+		if xLake {
+			l.lake = append(l.lake, "tx")
+		}
+		if yLake {
+			l.lake = append(l.lake, "ty")
+		}
 		return l
 	}
+	var out []layout
 	switch k {
 	case lakeKind:
 		same := sameTable
 		same.setup = append([]string{createTable("test", true)}, sameTable.setup[1:]...)
-		return []layout{same, cross("cross-table", true, true)}
+		same.lake = []string{"test"}
+		out = []layout{same, cross("cross-table", true, true)}
 	case mixedKind:
-		return []layout{cross("cross-lake-row", true, false), cross("cross-row-lake", false, true)}
+		out = []layout{cross("cross-lake-row", true, false), cross("cross-row-lake", false, true)}
+	default:
+		return []layout{sameTable, crossTable}
 	}
-	return []layout{sameTable, crossTable}
+	for _, l := range out[:len(out):len(out)] {
+		f := l
+		f.name += "-files"
+		f.setup = append(l.setup[:len(l.setup):len(l.setup)], "vacuum")
+		f.filed = true
+		out = append(out, f)
+	}
+	return out
 }
 
 func (l layout) expand(sql string) string {
@@ -222,6 +246,20 @@ func runScript(t *testing.T, tg target, lay layout, steps []step) {
 	for _, s := range lay.setup {
 		if _, err := conns[0].Exec(ctx, s); err != nil {
 			t.Fatalf("setup %s: %v", s, err)
+		}
+	}
+
+	for _, tbl := range lay.lake {
+		if !lay.filed {
+			break
+		}
+		var inFiles, total int64
+		q := "select (select coalesce(sum(rows - deleted_rows), 0) from conflux_lake_files where relname = $1)::int8, (select count(*) from " + tbl + ")"
+		if err := conns[0].QueryRow(ctx, q, tbl).Scan(&inFiles, &total); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		if inFiles == 0 || inFiles != total {
+			t.Fatalf("setup left %d of %d rows of %s in Parquet files, want all", inFiles, total, tbl)
 		}
 	}
 

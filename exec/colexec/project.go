@@ -12,7 +12,15 @@ import (
 )
 
 // Specs is the column layout of an operator's batches.
-type Specs struct{ s []colSpec }
+type Specs struct {
+	s []colSpec
+	// fallible: computing these batches may fail with ErrFallback.
+	fallible bool
+}
+
+// Fallible reports whether the pipeline producing batches of this layout
+// may fail with ErrFallback (see numeric.go).
+func (s Specs) Fallible() bool { return s.fallible }
 
 // ScanSpecs is the layout of NewScan's batches. Columns that are not
 // needed, or whose type has no batch representation, are Null arrays;
@@ -51,6 +59,9 @@ func (c *compiler) val(e planner.Expr) (valExpr, bool) {
 	case *planner.CallExpr:
 		if len(x.Args) != 2 || (x.Name != "+" && x.Name != "-" && x.Name != "*") {
 			return nil, false
+		}
+		if v, ok := c.numArith(x); ok {
+			return v, true
 		}
 		lt, rt, t := x.Args[0].Type(), x.Args[1].Type(), x.Typ
 		if !lt.Identical(rt) || !lt.Identical(t) {
@@ -261,6 +272,7 @@ type projectOp struct {
 func NewProject(mem memory.Allocator, in Operator, inSpecs Specs, exprs []planner.Expr, consts ConstCompiler) (Operator, Specs, bool) {
 	c := &compiler{specs: inSpecs.s, mem: mem, consts: consts}
 	op := &projectOp{in: in}
+	fall := inSpecs.fallible
 	for _, e := range exprs {
 		v, ok := c.val(e)
 		if !ok {
@@ -268,9 +280,10 @@ func NewProject(mem memory.Allocator, in Operator, inSpecs Specs, exprs []planne
 		}
 		op.exprs = append(op.exprs, v)
 		op.specs = append(op.specs, v.spec())
+		fall = fall || hasFallible(v)
 	}
 	op.schema = schemaFor(op.specs)
-	return op, Specs{s: op.specs}, true
+	return op, Specs{s: op.specs, fallible: fall}, true
 }
 
 func (p *projectOp) Open(env *Env) error { return p.in.Open(env) }

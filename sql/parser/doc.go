@@ -11,5 +11,8 @@
 // be prepared, logged and reported on its own. Conflux's extension
 // statements (CREATE STREAM, CREATE FEATURE VIEW, ...) will be recognised
 // here by their leading keywords and rewritten onto the grammar before
-// parsing, so their query bodies go through the same parser.
+// parsing, so their query bodies go through the same parser. OPTIMIZE
+// [table] (lake table compaction) is the first: it becomes VACUUM with the
+// OptimizeOption marker (optimize.go); strings without the word never pay
+// for the extra scan.
 package parser

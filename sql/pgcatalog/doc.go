@@ -70,6 +70,14 @@
 // are 'object' locks. Conflux-only views take OIDs from PostgreSQL's
 // development range (8000-9999), which releases never assign.
 //
+// Lake tables (lake.go): pg_am has a 'lake' table access method and
+// pg_class.relam of a lake table points to it, so psql shows "Access
+// method: lake". conflux_lake_files and conflux_lake_snapshots are read in
+// the querying transaction through LakeState, an optional interface of
+// the session state, so they show what that transaction's snapshot (time
+// travel included) sees; conflux_lake_maintenance lists the engine's jobs.
+// The package does not import package lake: the SQL layer converts.
+//
 // Function OIDs: overloads with a PostgreSQL pg_proc OID keep it; the rest
 // are numbered from 14000 in registry order the first time the frozen
 // registry is read, so pg_proc, regproc and pg_get_function_* agree.
