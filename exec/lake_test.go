@@ -209,6 +209,7 @@ func TestLakeVectorized(t *testing.T) {
 		"SELECT count(*), sum(k) FROM lt WHERE k = ANY('{7, 1500, NULL, 3}'::int8[])",
 		"SELECT count(*), sum(k) FROM lt WHERE k IN (NULL, 8, 1999)",
 		"SELECT count(*) FROM lt WHERE k = ANY('{}'::int8[])",
+		"SELECT a, sum(m * (1 - m / 100)), sum(m * (1 + 0.05) * 2), avg(m - 1) FROM lt WHERE d <= date '2024-01-25' - interval '3 days' GROUP BY a ORDER BY a",
 	}
 	for _, q := range queries {
 		var params []types.Datum

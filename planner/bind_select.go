@@ -872,16 +872,12 @@ func groupedScalarInput(sq *SubqueryExpr, nl int) (Logical, Expr, bool) {
 			return nil, nil, false
 		}
 	}
-	f, ok := agg.Input.(*LogicalFilter)
-	if !ok || logicalOuterDepth(f.Input) > 0 {
+	input, corr, ok := correlatedFilter(agg.Input)
+	if !ok {
 		return nil, nil, false
 	}
-	var local, inner, outer []Expr
-	for _, c := range conjuncts(f.Pred) {
-		if logicalOuterDepthExprs(c) == 0 {
-			local = append(local, c)
-			continue
-		}
+	var inner, outer []Expr
+	for _, c := range corr {
 		cmp, ok := c.(*Cmp)
 		if !ok || cmp.Op != CmpEQ {
 			return nil, nil, false
@@ -901,7 +897,7 @@ func groupedScalarInput(sq *SubqueryExpr, nl int) (Logical, Expr, bool) {
 		return nil, nil, false
 	}
 	k := len(inner)
-	grouped := &LogicalAggregate{Input: filterBy(f.Input, local), GroupBy: inner, Aggs: agg.Aggs}
+	grouped := &LogicalAggregate{Input: input, GroupBy: inner, Aggs: agg.Aggs}
 	for _, g := range inner {
 		grouped.cols = append(grouped.cols, ColMeta{Name: "group", Typ: g.Type()})
 	}
@@ -1233,4 +1229,56 @@ func derivable(e Expr) bool {
 		return ok
 	})
 	return ok
+}
+
+// correlatedFilter splits the filter of a subquery's FROM ... WHERE: l
+// is that filter, or reorderFrom's column permutation over it. It
+// returns l without the correlated conjuncts (which must be the only
+// correlation) and those conjuncts, in l's columns.
+func correlatedFilter(l Logical) (Logical, []Expr, bool) {
+	var perm *LogicalProject
+	if p, ok := l.(*LogicalProject); ok {
+		for _, e := range p.Exprs {
+			if _, isCol := e.(*ColRef); !isCol {
+				return nil, nil, false
+			}
+		}
+		perm, l = p, p.Input
+	}
+	f, ok := l.(*LogicalFilter)
+	if !ok || logicalOuterDepth(f.Input) > 0 {
+		return nil, nil, false
+	}
+	var local, corr []Expr
+	for _, c := range conjuncts(f.Pred) {
+		if logicalOuterDepthExprs(c) == 0 {
+			local = append(local, c)
+		} else {
+			corr = append(corr, c)
+		}
+	}
+	input := filterBy(f.Input, local)
+	if perm == nil {
+		return input, corr, true
+	}
+	// Map the conjuncts from the filter's columns to the projection's.
+	outIdx := map[int]int{}
+	for i, e := range perm.Exprs {
+		outIdx[e.(*ColRef).Idx] = i
+	}
+	for i, c := range corr {
+		bad := false
+		corr[i], _ = MapExpr(c, func(x Expr) (Expr, error) {
+			if cr, ok := x.(*ColRef); ok {
+				j, found := outIdx[cr.Idx]
+				bad = bad || !found
+				return &ColRef{Idx: j, Typ: cr.Typ, Name: cr.Name}, nil
+			}
+			return x, nil
+		})
+		if bad {
+			return nil, nil, false
+		}
+	}
+	return &LogicalProject{Input: input, Exprs: perm.Exprs, cols: perm.cols}, corr, true
 }

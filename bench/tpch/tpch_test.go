@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,8 +16,20 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// testSF is the scale factor of the CI test: about 87,000 rows in all.
-const testSF = 0.01
+// defaultSF is the scale factor of the CI test: about 87,000 rows in
+// all. TPCH_SF overrides it for experiments.
+const defaultSF = 0.01
+
+func testSF(t *testing.T) float64 {
+	if s := os.Getenv("TPCH_SF"); s != "" {
+		sf, err := strconv.ParseFloat(s, 64)
+		if err != nil || sf <= 0 {
+			t.Fatalf("TPCH_SF=%q: want a positive number", s)
+		}
+		return sf
+	}
+	return defaultSF
+}
 
 // queryTimeout bounds one query; at SF 0.01 every query should take well
 // under a second, so hitting it means a plan without decorrelation or
@@ -48,7 +61,8 @@ func TestQueries(t *testing.T) {
 	pgc := connect(ctx, t, pg)
 	cfc := connect(ctx, t, cf)
 
-	load(ctx, t, pgc, Row)
+	sf := testSF(t)
+	load(ctx, t, pgc, Row, sf)
 	want := map[string]answer{}
 	for _, q := range Queries {
 		a := run(ctx, pgc, q)
@@ -78,7 +92,7 @@ func TestQueries(t *testing.T) {
 				}
 			}
 			start := time.Now()
-			load(ctx, t, cfc, f.format)
+			load(ctx, t, cfc, f.format, sf)
 			t.Logf("Conflux %s tables loaded in %v", f.name, time.Since(start).Round(time.Millisecond))
 			var report strings.Builder
 			fmt.Fprintf(&report, "%-4s %12s %12s  %s\n", "", "postgresql", "conflux", "result")
@@ -94,7 +108,7 @@ func TestQueries(t *testing.T) {
 				}
 				fmt.Fprintf(&report, "%-4s %12v %12v  %s\n", q.Name, want[q.Name].took.Round(time.Millisecond), got.took.Round(time.Millisecond), firstLine(status))
 			}
-			t.Logf("SF %v, %s tables:\n%s", testSF, f.name, report.String())
+			t.Logf("SF %v, %s tables:\n%s", sf, f.name, report.String())
 		})
 	}
 }
@@ -109,12 +123,12 @@ func connect(ctx context.Context, t *testing.T, s *harness.Server) *pgx.Conn {
 	return c
 }
 
-func load(ctx context.Context, t *testing.T, c *pgx.Conn, f Format) {
+func load(ctx context.Context, t *testing.T, c *pgx.Conn, f Format, sf float64) {
 	t.Helper()
 	if err := CreateTables(ctx, c, f); err != nil {
 		t.Fatal(err)
 	}
-	if err := Load(ctx, c, testSF); err != nil {
+	if err := Load(ctx, c, sf); err != nil {
 		t.Fatal(err)
 	}
 	for _, table := range Tables {

@@ -423,14 +423,52 @@ func newGet(arr arrow.Array, t *types.T) (getFunc, error) {
 		}, nil
 	case *array.Timestamp:
 		tz := t.Family == types.TimestampTZFamily
+		// Files from other writers (pyarrow, Spark, DuckDB) may use s, ms
+		// or ns; PostgreSQL resolution is microseconds (ns truncate).
+		micros := unitToMicros(a.DataType().(*arrow.TimestampType).Unit)
 		return func(i int) (types.Datum, error) {
 			if null(i) {
 				return types.DNull, nil
 			}
+			v := micros(int64(a.Value(i)))
 			if tz {
-				return types.DTimestampTZ(a.Value(i)), nil
+				return types.DTimestampTZ(v), nil
 			}
-			return types.DTimestamp(a.Value(i)), nil
+			return types.DTimestamp(v), nil
+		}, nil
+	case *array.Time32:
+		micros := unitToMicros(a.DataType().(*arrow.Time32Type).Unit)
+		return func(i int) (types.Datum, error) {
+			if null(i) {
+				return types.DNull, nil
+			}
+			return types.DTime(micros(int64(a.Value(i)))), nil
+		}, nil
+	case *array.Date64:
+		return func(i int) (types.Datum, error) {
+			if null(i) {
+				return types.DNull, nil
+			}
+			return types.DDate(floorDiv(int64(a.Value(i)), 86400000)), nil
+		}, nil
+	case *array.Int8:
+		return intGet(null, func(i int) int64 { return int64(a.Value(i)) }), nil
+	case *array.Uint8:
+		return intGet(null, func(i int) int64 { return int64(a.Value(i)) }), nil
+	case *array.Uint16:
+		return intGet(null, func(i int) int64 { return int64(a.Value(i)) }), nil
+	case *array.Uint32:
+		return intGet(null, func(i int) int64 { return int64(a.Value(i)) }), nil
+	case *array.Uint64:
+		return func(i int) (types.Datum, error) {
+			if null(i) {
+				return types.DNull, nil
+			}
+			v := a.Value(i)
+			if v > math.MaxInt64 {
+				return nil, pgerr.New(pgerr.NumericValueOutOfRange, "pqfile: unsigned value %d out of range for bigint", v)
+			}
+			return types.DInt(int64(v)), nil
 		}, nil
 	case *array.FixedSizeBinary:
 		return func(i int) (types.Datum, error) {
@@ -478,4 +516,26 @@ func intGet(null func(int) bool, v func(int) int64) getFunc {
 		}
 		return types.DInt(v(i)), nil
 	}
+}
+
+// unitToMicros converts a time value of unit u to microseconds, flooring
+// nanoseconds (PostgreSQL's resolution is a microsecond).
+func unitToMicros(u arrow.TimeUnit) func(int64) int64 {
+	switch u {
+	case arrow.Second:
+		return func(v int64) int64 { return v * 1_000_000 }
+	case arrow.Millisecond:
+		return func(v int64) int64 { return v * 1_000 }
+	case arrow.Nanosecond:
+		return func(v int64) int64 { return floorDiv(v, 1_000) }
+	}
+	return func(v int64) int64 { return v }
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
 }

@@ -634,3 +634,48 @@ func TestConcurrentReads(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestForeignUnits reads what pyarrow, Spark and DuckDB write for types
+// Conflux itself writes differently: millisecond and nanosecond
+// timestamps, int8 and unsigned integers.
+func TestForeignUnits(t *testing.T) {
+	sc := arrow.NewSchema([]arrow.Field{
+		{Name: "ms", Type: &arrow.TimestampType{Unit: arrow.Millisecond, TimeZone: "UTC"}, Nullable: true},
+		{Name: "ns", Type: &arrow.TimestampType{Unit: arrow.Nanosecond}, Nullable: true},
+		{Name: "i1", Type: arrow.PrimitiveTypes.Int8, Nullable: true},
+		{Name: "u4", Type: arrow.PrimitiveTypes.Uint32, Nullable: true},
+	}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, sc)
+	defer b.Release()
+	// 2024-01-02 03:04:05.678 UTC and one instant before the epoch.
+	const ms = 1704164645678
+	b.Field(0).(*array.TimestampBuilder).AppendValues([]arrow.Timestamp{ms, -1}, nil)
+	b.Field(1).(*array.TimestampBuilder).AppendValues([]arrow.Timestamp{ms*1_000_000 + 999, -1}, nil)
+	b.Field(2).(*array.Int8Builder).AppendValues([]int8{-128, 7}, nil)
+	b.Field(3).(*array.Uint32Builder).AppendValues([]uint32{4294967295, 0}, nil)
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	var buf bytes.Buffer
+	fw, err := pqarrow.NewFileWriter(sc, &buf, nil, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fw.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := fw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cols := []catalog.Column{
+		{ID: 1, Name: "ms", Type: types.TimestampTZ},
+		{ID: 2, Name: "ns", Type: types.Timestamp},
+		{ID: 3, Name: "i1", Type: types.Int2},
+		{ID: 4, Name: "u4", Type: types.Int8},
+	}
+	got, _ := readAll(t, buf.Bytes(), cols, nil, []uint32{1, 2, 3, 4}, 10)
+	want := []types.Row{
+		{types.DTimestampTZ(ms * 1000), types.DTimestamp(ms*1000 + 0), types.DInt(-128), types.DInt(4294967295)},
+		{types.DTimestampTZ(-1000), types.DTimestamp(-1), types.DInt(7), types.DInt(0)},
+	}
+	checkRows(t, got, want, []*types.T{types.TimestampTZ, types.Timestamp, types.Int2, types.Int8})
+}
