@@ -24,6 +24,13 @@
 // EXPLAIN marks vectorized nodes "(vectorized)"; Runtime.RowOnly turns
 // the vectorized path off.
 //
+// Aggregate arguments that are expressions (sum(price * (1 - disc)))
+// are computed by a colexec projection inserted under the aggregation.
+// A chain whose numeric arithmetic may outgrow the batch representation
+// (colexec.ErrFallback) runs vectorized only when an aggregation ends
+// it: the aggregation reads everything in open, so on ErrFallback
+// nothing has been returned and the row plan runs instead.
+//
 // Row locks follow PostgreSQL. UPDATE and DELETE lock each target row's
 // primary key (exclusive, waiting) before writing it; INSERT locks the
 // primary and unique keys before checking them (rowstore), so a

@@ -124,15 +124,80 @@ func (f *factory) vecProject(n *planner.PhysicalProject, in *vecNode) (planner.E
 
 func (f *factory) vecHashAgg(n *planner.PhysicalHashAgg, in *vecNode) (planner.ExecNode, error) {
 	if in.src != nil {
-		if agg, ok := colexec.NewHashAgg(in.src, in.specs, n.GroupBy, n.Aggs); ok {
+		src, specs, groupBy, aggs := in.src, in.specs, n.GroupBy, n.Aggs
+		if p, ps, g, a, ok := f.vecAggArgs(n, in); ok {
+			src, specs, groupBy, aggs = p, ps, g, a
+		}
+		if agg, ok := colexec.NewHashAgg(src, specs, groupBy, aggs); ok {
 			row, err := f.rowPlan(func() (planner.ExecNode, error) { return f.ConstructHashAgg(n, in.row) })
 			if err != nil {
 				return nil, err
 			}
-			return f.newVecNode(&vecNode{agg: agg, row: row, phys: []planner.Physical{n}, worth: true}, in), nil
+			return f.newVecNode(&vecNode{agg: agg, row: row, phys: []planner.Physical{n}, worth: true, fallible: specs.Fallible()}, in), nil
 		}
 	}
 	return f.rowPlan(func() (planner.ExecNode, error) { return f.ConstructHashAgg(n, in) })
+}
+
+// vecAggArgs computes aggregate arguments that are expressions (TPC-H's
+// sum(price * (1 - discount))) in a vectorized projection under the
+// aggregation: the projection yields the referenced input columns and
+// one column per computed argument, and the aggregation reads those.
+// ok is false when every argument already is a column (nothing to do)
+// or the projection cannot be vectorized.
+func (f *factory) vecAggArgs(n *planner.PhysicalHashAgg, in *vecNode) (colexec.Operator, colexec.Specs, []planner.Expr, []*planner.AggCall, bool) {
+	computed := false
+	for _, a := range n.Aggs {
+		for _, e := range a.Args {
+			if _, isCol := e.(*planner.ColRef); !isCol {
+				computed = true
+			}
+		}
+		if a.Filter != nil || len(a.OrderBy) > 0 || a.Distinct {
+			return nil, colexec.Specs{}, nil, nil, false
+		}
+	}
+	if !computed {
+		return nil, colexec.Specs{}, nil, nil, false
+	}
+	var exprs []planner.Expr
+	pos := map[int]int{} // input column -> projected column
+	col := func(c *planner.ColRef) *planner.ColRef {
+		p, ok := pos[c.Idx]
+		if !ok {
+			p = len(exprs)
+			pos[c.Idx] = p
+			exprs = append(exprs, c)
+		}
+		return &planner.ColRef{Idx: p, Typ: c.Typ, Name: c.Name}
+	}
+	groupBy := make([]planner.Expr, len(n.GroupBy))
+	for i, g := range n.GroupBy {
+		c, ok := g.(*planner.ColRef)
+		if !ok {
+			return nil, colexec.Specs{}, nil, nil, false
+		}
+		groupBy[i] = col(c)
+	}
+	aggs := make([]*planner.AggCall, len(n.Aggs))
+	for i, a := range n.Aggs {
+		c := *a
+		c.Args = make([]planner.Expr, len(a.Args))
+		for j, e := range a.Args {
+			if r, ok := e.(*planner.ColRef); ok {
+				c.Args[j] = col(r)
+				continue
+			}
+			c.Args[j] = &planner.ColRef{Idx: len(exprs), Typ: e.Type()}
+			exprs = append(exprs, e)
+		}
+		aggs[i] = &c
+	}
+	src, specs, ok := colexec.NewProject(vecMem, in.src, in.specs, exprs, f.vecC())
+	if !ok {
+		return nil, colexec.Specs{}, nil, nil, false
+	}
+	return src, specs, groupBy, aggs, true
 }
 
 func (v *vecNode) runsVec() bool { return v.worth && !v.lossy && (!v.fallible || v.agg != nil) }

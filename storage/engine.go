@@ -451,8 +451,12 @@ func (e *Engine) ApplyCommit(writes []Write, commitTS uint64, sync bool) error {
 	err := b.Commit(wo)
 	e.gen.Add(1) // after the write completed: see Engine.gen
 	e.dirty.add(writes, commitTS)
-	if e.rows != nil {
-		e.rows.invalidate(writes) // after gen: see rowCache
+	if e.rows != nil { // after gen: see rowCache
+		if err == nil {
+			e.rows.refresh(writes, commitTS)
+		} else {
+			e.rows.invalidate(writes)
+		}
 	}
 	if err == nil && large {
 		// A bulk load (COPY, INSERT ... SELECT) lands as one huge batch,

@@ -24,6 +24,11 @@ import (
 //
 // So an entry is always the newest version among the commits that are
 // visible to anyone, and a reader at readTS >= entry.ts can use it.
+//
+// A commit refreshes the entries of the keys it wrote instead of dropping
+// them (see refresh): hot rows (pgbench's branches and tellers, a counter)
+// are written by nearly every transaction, and dropping them made nearly
+// every read of them a seek down the memtable's skiplist.
 type rowCache struct {
 	seed   maphash.Seed
 	shards [rowCacheShards]rowCacheShard
@@ -148,8 +153,58 @@ func (c *rowCache) evict(s *rowCacheShard, size int) {
 	}
 }
 
-// invalidate drops the cached versions of written keys; ApplyCommit
-// calls it after bumping gen.
+// refresh replaces the cached versions of keys a commit at commitTS wrote
+// with the committed ones; ApplyCommit calls it after its batch is in
+// Pebble and gen was bumped. Only keys already cached are refreshed: an
+// entry stored now for an absent key could hide a newer version that a
+// commit not holding the row lock (a bulk write) applied first. For the
+// same reason an entry that is already newer stays: it is still the
+// newest version. A key in the slot of another key (a hash collision) is
+// left alone.
+func (c *rowCache) refresh(writes []Write, commitTS uint64) {
+	if c.entries.Load() == 0 {
+		return
+	}
+	for i := range writes {
+		w := &writes[i]
+		s, h := c.shard(w.Key)
+		s.mu.Lock()
+		old, ok := s.m[h]
+		if !ok || old.ts >= commitTS || !bytes.Equal(old.key(), w.Key) {
+			s.mu.Unlock()
+			continue
+		}
+		var val []byte
+		if !w.Delete {
+			val = w.Value
+		}
+		size := len(w.Key) + len(val) + rowCacheEntryOverhead
+		if size > c.maxShardBytes/16 || s.bytes-len(old.kv)+len(w.Key)+len(val) > c.maxShardBytes {
+			// Too large to keep, or the shard is full: drop the old
+			// version rather than evict others under a commit.
+			delete(s.m, h)
+			s.bytes -= len(old.kv) + rowCacheEntryOverhead
+			c.entries.Add(-1)
+			s.mu.Unlock()
+			continue
+		}
+		// A new buffer: readers may still hold the old value (get hands
+		// it out without a copy).
+		kv := make([]byte, 0, len(w.Key)+len(val))
+		kv = append(append(kv, w.Key...), val...)
+		e := rowCacheEntry{ts: commitTS, tomb: w.Delete, kv: kv, klen: len(w.Key)}
+		if !w.Delete {
+			e.value = kv[len(w.Key):]
+		}
+		s.bytes += len(kv) - len(old.kv)
+		s.m[h] = e
+		s.mu.Unlock()
+	}
+}
+
+// invalidate drops the cached versions of written keys; a commit that
+// failed (its batch may or may not be in Pebble) and ingestion call it
+// after bumping gen.
 func (c *rowCache) invalidate(writes []Write) {
 	// A put racing with this check stores a version of a generation older
 	// than the one ApplyCommit just made current, which put refuses.

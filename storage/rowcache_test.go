@@ -100,3 +100,85 @@ func TestFlushRetiresPooledIterators(t *testing.T) {
 		}
 	}
 }
+
+// TestRowCacheRefresh: a commit replaces the cached version of a key it
+// wrote with its own, keeps a newer one, and stores nothing for a key
+// that was not cached (a newer version may already be in Pebble).
+func TestRowCacheRefresh(t *testing.T) {
+	gen := func() uint64 { return 0 }
+	tests := []struct {
+		name     string
+		cached   *rowCacheEntry // nil: key not cached
+		write    Write
+		commitTS uint64
+		want     *rowCacheEntry // nil: key not cached afterwards
+	}{
+		{"update", &rowCacheEntry{ts: 3, value: []byte("old")}, Write{Key: []byte("k"), Value: []byte("new")}, 7,
+			&rowCacheEntry{ts: 7, value: []byte("new")}},
+		{"delete", &rowCacheEntry{ts: 3, value: []byte("old")}, Write{Key: []byte("k"), Delete: true}, 7,
+			&rowCacheEntry{ts: 7, tomb: true}},
+		{"older commit keeps newer entry", &rowCacheEntry{ts: 9, value: []byte("newer")}, Write{Key: []byte("k"), Value: []byte("new")}, 7,
+			&rowCacheEntry{ts: 9, value: []byte("newer")}},
+		{"absent stays absent", nil, Write{Key: []byte("k"), Value: []byte("new")}, 7, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newRowCache(1 << 20)
+			if tc.cached != nil {
+				c.put([]byte("k"), *tc.cached, 0, gen)
+			}
+			c.refresh([]Write{tc.write}, tc.commitTS)
+			e, ok := c.get([]byte("k"))
+			if tc.want == nil {
+				if ok {
+					t.Fatalf("cached after refresh: %+v", e)
+				}
+				return
+			}
+			if !ok || e.ts != tc.want.ts || e.tomb != tc.want.tomb || string(e.value) != string(tc.want.value) || (e.value == nil) != (tc.want.value == nil) {
+				t.Fatalf("got %+v %v, want %+v", e, ok, *tc.want)
+			}
+			var sum int
+			for i := range c.shards {
+				sum += c.shards[i].bytes
+			}
+			if want := len(e.kv) + rowCacheEntryOverhead; sum != want || c.entries.Load() != 1 {
+				t.Fatalf("accounting: %d bytes (want %d), %d entries", sum, want, c.entries.Load())
+			}
+		})
+	}
+}
+
+// TestCommitRefreshesHotRow: a row read, then updated by a commit, is
+// answered from the row cache at the new version, with the new value, and
+// older snapshots still read the older version from Pebble.
+func TestCommitRefreshesHotRow(t *testing.T) {
+	e := openMem(t)
+	k := []byte("hot")
+	must(t, e.ApplyCommit([]Write{{Key: k, Value: []byte("v1")}}, 5, true))
+	if v, _, err := e.Get(k, 5); err != nil || string(v) != "v1" { // caches it
+		t.Fatalf("v1: %q %v", v, err)
+	}
+	for ts := uint64(6); ts < 10; ts++ {
+		val := fmt.Appendf(nil, "v%d", ts)
+		must(t, e.ApplyCommit([]Write{{Key: k, Value: val}}, ts, true))
+		v, found, ok := e.cached(k, ts)
+		if !ok || !found || string(v) != string(val) {
+			t.Fatalf("ts %d: cache answered %q %v %v", ts, v, found, ok)
+		}
+		want := fmt.Sprintf("v%d", ts-1)
+		if ts-1 == 5 {
+			want = "v1"
+		}
+		if v, _, err := e.Get(k, ts-1); err != nil || string(v) != want {
+			t.Fatalf("older snapshot %d: %q %v, want %q", ts-1, v, err, want)
+		}
+	}
+	must(t, e.ApplyCommit([]Write{{Key: k, Delete: true}}, 10, true))
+	if _, found, ok := e.cached(k, 10); !ok || found {
+		t.Fatalf("tombstone not cached: found %v ok %v", found, ok)
+	}
+	if v, found, err := e.Get(k, 9); err != nil || !found || string(v) != "v9" {
+		t.Fatalf("before delete: %q %v %v", v, found, err)
+	}
+}

@@ -67,7 +67,9 @@ func TestQueries(t *testing.T) {
 	for _, q := range Queries {
 		a := run(ctx, pgc, q)
 		if a.err != nil {
-			t.Fatalf("PostgreSQL %s: %v", q.Name, a.err)
+			// At larger TPCH_SF PostgreSQL's own correlated subplans (Q17,
+			// Q20) can time out; Conflux still runs, unchecked.
+			t.Errorf("PostgreSQL %s: %v", q.Name, a.err)
 		}
 		want[q.Name] = a
 	}
@@ -102,6 +104,8 @@ func TestQueries(t *testing.T) {
 				if got.err != nil {
 					status = got.err.Error()
 					t.Errorf("%s: %v", q.Name, got.err)
+				} else if want[q.Name].err != nil {
+					status = "unchecked: no answer from PostgreSQL"
 				} else if err := sameResult(want[q.Name], got); err != nil {
 					status = "WRONG: " + err.Error()
 					t.Errorf("%s: %v", q.Name, err)

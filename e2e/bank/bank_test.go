@@ -50,4 +50,5 @@ func runInvariant(t *testing.T, k bankKind, iso pgx.TxIsoLevel, d time.Duration)
 	t.Logf("workload ran %v", time.Since(start).Round(time.Millisecond))
 	report(t, l)
 	verify(ctx, t, conn, l)
+	checkLakeFiles(ctx, t, conn, k.lakeTables())
 }

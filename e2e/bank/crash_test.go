@@ -87,6 +87,7 @@ func runCrash(t *testing.T, k bankKind, kills int) {
 	t.Logf("%d kills in %v (restarts took %v in total)", kills, time.Since(start).Round(time.Millisecond), downtime.Round(time.Millisecond))
 	report(t, l)
 	verify(ctx, t, p.connString(), l)
+	checkLakeFiles(ctx, t, p.connString(), k.lakeTables())
 	p.stop(t)
 }
 

@@ -1,6 +1,13 @@
 package bank
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
 
 // bankKind says which of the bank's tables are lake tables. The row kind
 // is the original suite: every table a primary-key row table.
@@ -52,4 +59,35 @@ func (k bankKind) lakeTables() []string {
 		}
 	}
 	return out
+}
+
+// checkLakeFiles logs how much of each lake table ended up in Parquet
+// files and fails if none did: then the maintainer never moved a row,
+// and the run tested inlined rows only.
+func checkLakeFiles(ctx context.Context, t *testing.T, conn string, lakeTables []string) {
+	t.Helper()
+	if len(lakeTables) == 0 {
+		return
+	}
+	c, err := pgx.Connect(ctx, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	var parts []string
+	totalFiles := int64(0)
+	for _, tbl := range lakeTables {
+		var files, rows, deleted int64
+		err := c.QueryRow(ctx, "SELECT count(*), coalesce(sum(rows), 0)::int8, coalesce(sum(deleted_rows), 0)::int8 FROM conflux_lake_files WHERE relname = $1", tbl).
+			Scan(&files, &rows, &deleted)
+		if err != nil {
+			t.Fatalf("conflux_lake_files: %v", err)
+		}
+		totalFiles += files
+		parts = append(parts, fmt.Sprintf("%s %d files (%d rows, %d deleted)", tbl, files, rows, deleted))
+	}
+	t.Logf("lake files at the end: %s", strings.Join(parts, "; "))
+	if totalFiles == 0 {
+		t.Error("no lake table has a Parquet file: maintenance never flushed")
+	}
 }

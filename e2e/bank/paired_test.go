@@ -110,6 +110,7 @@ func runPaired(t *testing.T, paLake, pbLake bool, d time.Duration) {
 	for _, f := range l.failures {
 		t.Error(f)
 	}
+	checkLakeFiles(ctx, t, conn, lakeTables)
 }
 
 func pairedWriter(conn string, w int, l *ledger, stop <-chan struct{}, writes *atomic.Int64) {

@@ -40,7 +40,10 @@
 // comparisons between a column and a constant, parameter, cast of those,
 // or another column of the same type; AND/OR/NOT; IS [NOT] NULL; boolean
 // columns; projections of columns, constants and + - * on two ints or
-// two floats of one type (with PostgreSQL's 22003 range errors); hash
+// two floats of one type (with PostgreSQL's 22003 range errors) or on
+// numerics held as scaled integers (numeric.go: exact, but a result of
+// 10^18 or more fails with ErrFallback, so exec runs such a chain only
+// under an aggregation and reruns it in rows when that happens); hash
 // aggregation grouped by columns with count(*), count, sum and avg on
 // ints, floats and numeric(p<=18) (sum(int8), avg(int) and sum/avg of
 // numeric go through a 128-bit accumulator of the (scaled) integers and
