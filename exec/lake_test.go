@@ -195,6 +195,7 @@ func TestLakeVectorized(t *testing.T) {
 	h.must("INSERT INTO lt SELECT i, i % 7, 's' || (i % 5), i * 0.25, i / 2.0, DATE '2024-01-01' + (i % 30)::int FROM generate_series(1, 2000) AS i")
 	h.must("INSERT INTO lt VALUES (0, NULL, NULL, NULL, NULL, NULL), (-1, 3, 'x', -2.50, -1.5, '2023-12-31')")
 	h.must("DELETE FROM lt WHERE k % 10 = 3")
+	h.must("INSERT INTO r VALUES (1, 'one'), (2, 'two'), (3, 'three'), (4, NULL)")
 	queries := []string{
 		"SELECT count(*), sum(k), sum(a), avg(a), min(s), max(s), min(m), max(m), min(d), max(d), min(f), max(f) FROM lt",
 		"SELECT a, count(*), sum(k), max(m) FROM lt WHERE k > 100 AND k <= 1500 GROUP BY a ORDER BY a NULLS FIRST",
@@ -210,6 +211,18 @@ func TestLakeVectorized(t *testing.T) {
 		"SELECT count(*), sum(k) FROM lt WHERE k IN (NULL, 8, 1999)",
 		"SELECT count(*) FROM lt WHERE k = ANY('{}'::int8[])",
 		"SELECT a, sum(m * (1 - m / 100)), sum(m * (1 + 0.05) * 2), avg(m - 1) FROM lt WHERE d <= date '2024-01-25' - interval '3 days' GROUP BY a ORDER BY a",
+		// Hash joins (colexec's): rows in the row engine's order, no ORDER BY.
+		"SELECT x.k, y.k, x.s, y.m FROM lt x JOIN lt y ON x.a = y.a WHERE x.k < 20",
+		"SELECT x.k, y.k FROM lt x JOIN lt y ON x.s = y.s AND x.a = y.a WHERE x.k < 50 AND y.k < 300",
+		"SELECT x.k, y.k FROM lt x JOIN lt y ON x.m = y.m",
+		"SELECT x.k, y.k, y.d FROM lt x JOIN lt y ON x.d = y.d AND x.k < y.k WHERE x.k < 30 AND y.k < 200",
+		"SELECT x.k, y.k FROM lt x JOIN lt y ON x.f = y.f WHERE x.k < 100",
+		"SELECT x.a, count(*), sum(y.m), sum(y.k) FROM lt x JOIN lt y ON x.k = y.a GROUP BY x.a ORDER BY x.a",
+		"SELECT x.k, y.k, z.k FROM lt x JOIN lt y ON y.k = x.a JOIN lt z ON z.a = y.k WHERE x.k < 40 AND z.k < 100",
+		"SELECT lt.k, r.v FROM lt JOIN r ON r.id = lt.a",
+		"SELECT k FROM lt x WHERE EXISTS (SELECT 1 FROM lt y WHERE y.a = x.k)",
+		"SELECT k FROM lt x WHERE NOT EXISTS (SELECT 1 FROM lt y WHERE y.k = x.a * 100)",
+		"SELECT k FROM lt WHERE s IN ('s1', 'x') AND a NOT IN (2, 3)",
 	}
 	for _, q := range queries {
 		var params []types.Datum
@@ -247,6 +260,10 @@ func TestLakeVectorized(t *testing.T) {
 	// TPC-H Q1's shape: numeric arithmetic inside the aggregates.
 	ex := h.must("EXPLAIN SELECT s, sum(m * (1 - m)), avg(m) FROM lt WHERE d <= date '2024-01-25' - interval '3 days' GROUP BY s")
 	if !strings.Contains(ex, "HashAggregate (vectorized)") || !strings.Contains(ex, "Ranges: (d <= '2024-01-22'::date)") {
+		t.Errorf("EXPLAIN:\n%s", ex)
+	}
+	ex = h.must("EXPLAIN SELECT x.a, count(*), sum(y.m) FROM lt x JOIN lt y ON x.k = y.a GROUP BY x.a")
+	if !strings.Contains(ex, "HashAggregate (vectorized)") || !strings.Contains(ex, "Hash Inner Join (vectorized)") {
 		t.Errorf("EXPLAIN:\n%s", ex)
 	}
 	ex = h.must("EXPLAIN SELECT a, count(*) FROM lt WHERE k > 100 GROUP BY a")

@@ -622,6 +622,13 @@ func (o *nestedLoopOp) next(rc *runCtx) ([]types.Row, error) {
 func (o *nestedLoopOp) close() { o.l.close() }
 
 func (f *factory) ConstructHashJoin(n *planner.PhysicalHashJoin, l, r planner.ExecNode) (planner.ExecNode, error) {
+	if lv, ok := l.(*vecNode); ok && f.vecEnabled() {
+		if rv, ok := r.(*vecNode); ok {
+			if v, ok, err := f.vecHashJoin(n, lv, rv); ok || err != nil {
+				return v, err
+			}
+		}
+	}
 	lk, err := f.compileAll(n.LeftKeys)
 	if err != nil {
 		return nil, err

@@ -139,6 +139,52 @@ func (f *factory) vecHashAgg(n *planner.PhysicalHashAgg, in *vecNode) (planner.E
 	return f.rowPlan(func() (planner.ExecNode, error) { return f.ConstructHashAgg(n, in) })
 }
 
+// vecHashJoin joins two vectorized chains with colexec's hash join
+// (inner, semi, anti; the row engine's hashJoinOp builds on the right
+// input and probes with the left, and so does colexec's). The join
+// continues the pipeline: parents may vectorize over its batches. An
+// inner join's extra condition becomes a vectorized filter over the
+// joined batches, which is what the row engine computes; semi and anti
+// joins with one stay in rows (it decides what matches).
+func (f *factory) vecHashJoin(n *planner.PhysicalHashJoin, l, r *vecNode) (planner.ExecNode, bool, error) {
+	if l.src == nil || r.src == nil || l.lossy || r.lossy {
+		return nil, false, nil
+	}
+	var typ colexec.JoinType
+	switch n.Kind {
+	case planner.InnerJoin:
+		typ = colexec.InnerJoin
+	case planner.SemiJoin:
+		typ = colexec.SemiJoin
+	case planner.AntiJoin:
+		typ = colexec.AntiJoin
+	default:
+		return nil, false, nil
+	}
+	if n.Extra != nil && typ != colexec.InnerJoin {
+		return nil, false, nil
+	}
+	src, specs, ok := colexec.NewHashJoin(vecMem, l.src, l.specs, r.src, r.specs, n.LeftKeys, n.RightKeys, typ)
+	if !ok {
+		return nil, false, nil
+	}
+	if n.Extra != nil {
+		if src, ok = colexec.NewFilter(vecMem, src, specs, n.Extra, f.vecC()); !ok {
+			return nil, false, nil
+		}
+	}
+	row, err := f.rowPlan(func() (planner.ExecNode, error) { return f.ConstructHashJoin(n, l.row, r.row) })
+	if err != nil {
+		return nil, true, err
+	}
+	l.extended, r.extended = true, true
+	v := &vecNode{src: src, specs: specs, row: row, worth: true,
+		fallible: l.fallible || r.fallible || specs.Fallible()}
+	v.phys = append(append(append([]planner.Physical{}, l.phys...), r.phys...), n)
+	f.rc.vecNodes = append(f.rc.vecNodes, v)
+	return v, true, nil
+}
+
 // vecAggArgs computes aggregate arguments that are expressions (TPC-H's
 // sum(price * (1 - discount))) in a vectorized projection under the
 // aggregation: the projection yields the referenced input columns and

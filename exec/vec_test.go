@@ -233,6 +233,12 @@ var vecQueries = []struct {
 	{"SELECT id, i4 + 1 FROM e WHERE i4 > 1", true},
 	{"SELECT id FROM t WHERE i4 > 10 ORDER BY id DESC LIMIT 5", true},
 	{"SELECT id FROM t", false},
+	// IN lists are ORs of equalities (NULL items and NOT IN included).
+	{"SELECT id FROM t WHERE k IN (1, 3, 8)", true},
+	{"SELECT id FROM t WHERE k IN (1, NULL)", true},
+	{"SELECT id FROM t WHERE k NOT IN (1, 2)", true},
+	{"SELECT id FROM t WHERE k NOT IN (1, NULL)", true},
+	{"SELECT id FROM t WHERE s IN ('s001', 's017') OR k IN (2)", true},
 	{"SELECT id, i4 + 1 FROM t", false}, // projection alone is not worth it
 }
 

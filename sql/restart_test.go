@@ -294,3 +294,33 @@ func TestStreamingRestart(t *testing.T) {
 		})
 	}
 }
+
+// TestCachedTxnSettings: the cached synchronous_commit and default
+// transaction characteristics follow SET, SET LOCAL (dropped at the end
+// of the transaction) and RESET.
+func TestCachedTxnSettings(t *testing.T) {
+	_, s := newTestSession(t)
+	check := func(step string, sync bool, iso txn.Isolation, ro bool) {
+		t.Helper()
+		if got := s.synchronousCommit(); got != sync {
+			t.Errorf("%s: synchronousCommit %v, want %v", step, got, sync)
+		}
+		if got := s.defaultTxnOptions(); got.Isolation != iso || got.ReadOnly != ro {
+			t.Errorf("%s: defaultTxnOptions %+v, want %v read-only %v", step, got, iso, ro)
+		}
+	}
+	check("defaults", true, txn.ReadCommitted, false)
+	mustRun(t, s, "SET synchronous_commit = off")
+	check("SET synchronous_commit", false, txn.ReadCommitted, false)
+	mustRun(t, s, "SET default_transaction_isolation = 'serializable'")
+	check("SET isolation", false, txn.Serializable, false)
+	mustRun(t, s, "BEGIN")
+	mustRun(t, s, "SET LOCAL synchronous_commit = on")
+	mustRun(t, s, "SET LOCAL default_transaction_read_only = on")
+	check("SET LOCAL", true, txn.Serializable, true)
+	mustRun(t, s, "COMMIT")
+	check("after COMMIT", false, txn.Serializable, false)
+	mustRun(t, s, "RESET synchronous_commit")
+	mustRun(t, s, "RESET default_transaction_isolation")
+	check("RESET", true, txn.ReadCommitted, false)
+}

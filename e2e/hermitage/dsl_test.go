@@ -109,7 +109,7 @@ func layouts(k kind) []layout {
 	default:
 		return []layout{sameTable, crossTable}
 	}
-	for _, l := range out[:len(out):len(out)] {
+	for _, l := range out { // the range is evaluated once: appends are not revisited
 		f := l
 		f.name += "-files"
 		f.setup = append(l.setup[:len(l.setup):len(l.setup)], "vacuum")

@@ -129,6 +129,25 @@ func (c *compiler) pred(e planner.Expr) (pred, bool) {
 		return p, true
 	case *planner.Cmp:
 		return c.cmp(x)
+	case *planner.InList:
+		// x IN (a, b) is x = a OR x = b under three-valued logic (a NULL
+		// item or x makes a non-match NULL), and NOT IN is its negation:
+		// exactly the row engine's answers.
+		if len(x.List) == 0 {
+			return nil, false
+		}
+		or := &boolPred{op: "OR"}
+		for _, item := range x.List {
+			p, ok := c.cmp(&planner.Cmp{Op: planner.CmpEQ, L: x.Arg, R: item})
+			if !ok {
+				return nil, false
+			}
+			or.args = append(or.args, p)
+		}
+		if x.Not {
+			return &boolPred{op: "NOT", args: []pred{or}}, true
+		}
+		return or, true
 	}
 	return nil, false
 }

@@ -25,7 +25,9 @@
 // all clients (the inverse of throughput). Repetitions alternate the
 // order of the two modes (ABBA) so drift, such as tables growing, hits
 // both alike; each repetition's pair gives one overhead, and the table
-// shows the median with the range.
+// shows the median with the range. On a shared machine wall time swings
+// with other processes' load, so the table also gives the overhead in
+// server CPU time per row (Conflux only), computed the same way.
 //
 // To profile the Conflux server during a run, set CONFLUX_PPROF=127.0.0.1:6060
 // (the server inherits the environment) and fetch
@@ -66,6 +68,10 @@ type sample struct {
 }
 
 func (s sample) perRow() float64 { return s.elapsed.Seconds() / float64(max(s.rows, 1)) }
+
+// cpuPerRow is server CPU seconds per row: unlike wall time it barely
+// moves when other processes load the machine.
+func (s sample) cpuPerRow() float64 { return s.cpu.Seconds() / float64(max(s.rows, 1)) }
 
 // Table kinds.
 const (
@@ -222,6 +228,7 @@ func measure(ctx context.Context, srv *harness.Server, kind string, clients, tab
 				if err != nil {
 					return nil, note, fmt.Errorf("synchronous_commit=%s %s: %w", sc, c.mode, err)
 				}
+				log.Printf("  %.0f rows/s, server CPU %.1fµs/row", float64(s.rows)/s.elapsed.Seconds(), 1e6*s.cpuPerRow())
 				c.reps = append(c.reps, s)
 			}
 		}
@@ -341,10 +348,15 @@ func medianDur(ss []sample, f func(sample) time.Duration) time.Duration {
 
 // overheads pairs the repetitions of the two modes (run back to back)
 // and returns each pair's relative cost of the transaction per row.
-func overheads(auto, txn []sample) []float64 {
+func overheads(auto, txn []sample) []float64 { return relCost(auto, txn, sample.perRow) }
+
+// cpuOverheads is overheads in server CPU per row.
+func cpuOverheads(auto, txn []sample) []float64 { return relCost(auto, txn, sample.cpuPerRow) }
+
+func relCost(auto, txn []sample, cost func(sample) float64) []float64 {
 	var out []float64
 	for i := range min(len(auto), len(txn)) {
-		a, t := auto[i].perRow(), txn[i].perRow()
+		a, t := cost(auto[i]), cost(txn[i])
 		if a > 0 {
 			out = append(out, (t-a)/a)
 		}
@@ -371,6 +383,7 @@ func report(w io.Writer, cells []*cell, clients, tables, reps int, d time.Durati
 		fmt.Fprintln(w, s)
 	}
 	fmt.Fprintln(w, "stmt = one statement round trip (BEGIN and COMMIT included); unit = the 10 rows (one transaction or ten).")
+	fmt.Fprintln(w, "server CPU per row: the same overhead in server CPU time, less sensitive to other load on the machine than wall time.")
 }
 
 func reportKind(w io.Writer, kind string, cells []*cell, clients, tables, reps int, d time.Duration) []string {
@@ -401,7 +414,7 @@ func reportKind(w io.Writer, kind string, cells []*cell, clients, tables, reps i
 	tw.Flush()
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "sync commit\tsystem\ttxn overhead per row\t(range over reps)\t")
+	fmt.Fprintln(tw, "sync commit\tsystem\ttxn overhead per row\t(range over reps)\tserver CPU per row\t")
 	var summary []string
 	for _, sc := range []string{"off", "on"} {
 		for _, sys := range []string{"conflux", "postgresql"} {
@@ -414,7 +427,11 @@ func reportKind(w io.Writer, kind string, cells []*cell, clients, tables, reps i
 				continue
 			}
 			m := median(ov)
-			fmt.Fprintf(tw, "%s\t%s\t%+.1f%%\t%+.1f%% .. %+.1f%%\t\n", sc, sys, 100*m, 100*slices.Min(ov), 100*slices.Max(ov))
+			cpu := "-"
+			if cov := cpuOverheads(a.reps, t.reps); sys == "conflux" && len(cov) > 0 {
+				cpu = fmt.Sprintf("%+.1f%%", 100*median(cov))
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%+.1f%%\t%+.1f%% .. %+.1f%%\t%s\t\n", sc, sys, 100*m, 100*slices.Min(ov), 100*slices.Max(ov), cpu)
 			if sys == "conflux" && sc == "off" {
 				summary = append(summary, fmt.Sprintf("conflux, %s tables, synchronous_commit=off: transaction overhead %+.1f%% (goal <= 3%%; LakeVilla reports 2-2.5%%)", kind, 100*m))
 			}

@@ -28,6 +28,11 @@ func TestStats(t *testing.T) {
 	if len(ov) != 2 || ov[0] < 0.0309 || ov[0] > 0.0310 || math.Abs(ov[1]+0.2) > 1e-9 {
 		t.Errorf("overheads = %v", ov)
 	}
+	// 10ms of server CPU for 1000 rows vs 12ms for 1000: +20 % per row.
+	cov := cpuOverheads([]sample{{rows: 1000, cpu: 10 * time.Millisecond}}, []sample{{rows: 1000, cpu: 12 * time.Millisecond}})
+	if len(cov) != 1 || math.Abs(cov[0]-0.2) > 1e-9 {
+		t.Errorf("cpuOverheads = %v", cov)
+	}
 }
 
 func TestReport(t *testing.T) {
