@@ -7,6 +7,7 @@ import (
 	"github.com/conflux-db/conflux/catalog"
 	"github.com/conflux-db/conflux/planner"
 	"github.com/conflux-db/conflux/rowstore"
+	"github.com/conflux-db/conflux/sql/builtins"
 	"github.com/conflux-db/conflux/sql/pgerr"
 	"github.com/conflux-db/conflux/sql/types"
 	"github.com/conflux-db/conflux/storage/keys"
@@ -405,6 +406,11 @@ type virtualOp struct {
 type virtualEnv struct{ rc *runCtx }
 
 func (v virtualEnv) Catalog() catalog.Reader { return v.rc.eval.Catalog }
+
+// EvalSession is the statement's session (builtins.Session), for system
+// tables that show session state: the context a subquery runs under is
+// the caller's, which need not carry it.
+func (v virtualEnv) EvalSession() builtins.SessionInfo { return v.rc.eval.Session }
 func (v virtualEnv) Setting(name string) (string, bool) {
 	if v.rc.eval.Session == nil {
 		return "", false

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/conflux-db/conflux/catalog"
+	"github.com/conflux-db/conflux/sql/builtins"
 	"github.com/conflux-db/conflux/sql/pgcatalog"
 	"github.com/conflux-db/conflux/sql/types"
 	"github.com/conflux-db/conflux/txn"
@@ -159,6 +160,13 @@ func (e *Engine) withRuntime(vts []*catalog.VirtualTable) []*catalog.VirtualTabl
 		gen := vt.Generate
 		vt.Generate = func(ctx context.Context, env catalog.VirtualEnv) ([]types.Row, error) {
 			s, _ := ctx.Value(sessionCtxKey{}).(*Session)
+			if s == nil {
+				if ev, ok := env.(interface{ EvalSession() builtins.SessionInfo }); ok {
+					if si, ok := ev.EvalSession().(sessionInfo); ok {
+						s = si.s
+					}
+				}
+			}
 			return gen(ctx, runtimeEnv{VirtualEnv: env, e: e, s: s})
 		}
 	}

@@ -21,7 +21,9 @@ type Options struct {
 	InMemory bool
 	// Logger receives Pebble's log lines; slog.Default() when nil.
 	Logger *slog.Logger
-	// CacheSize is the block cache size in bytes; 128 MiB when zero.
+	// CacheSize is the block cache size in bytes; 256 MiB when zero
+	// (with the memtables' share below, less than the 128 MiB plus 192
+	// MiB that 64 MiB memtables had set aside).
 	// Pebble charges its memtables (and large batches awaiting flush)
 	// to the block cache, so Open adds room for those on top: without it
 	// two large memtables leave no cache at all and every point read
@@ -102,7 +104,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Engine, error) {
 	}
 	cacheSize := opts.CacheSize
 	if cacheSize == 0 {
-		cacheSize = 128 << 20
+		cacheSize = 256 << 20
 	}
 	// The memtables' share: the mutable one, one being flushed, and a
 	// zombie still pinned by an open iterator.

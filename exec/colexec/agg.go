@@ -1,6 +1,7 @@
 package colexec
 
 import (
+	"encoding/binary"
 	"math"
 	"math/big"
 	"math/bits"
@@ -147,6 +148,7 @@ type hashAggOp struct {
 	kbuf    []int64
 	sbuf    []string
 	hbuf    []byte
+	kcols   [][]int64 // per group key: comparison keys of the batch
 	grp     []int32
 }
 
@@ -271,14 +273,37 @@ func (o *hashAggOp) assign(b *Batch) {
 			grp[i] = g
 		}
 	default:
+		// Several keys, or a string: one byte string per row from the
+		// batch values (a NULL flag, then the fixed-width comparison key
+		// or the length-prefixed string), which is equal for two rows
+		// exactly when the row engine's hash keys are.
 		cols := make([]arrow.Array, len(o.groupBy))
+		if len(o.kcols) < len(o.groupBy) {
+			o.kcols = make([][]int64, len(o.groupBy))
+		}
 		for j, c := range o.groupBy {
 			cols[j] = b.Rec.Column(c)
+			if o.specs[c].k != kString {
+				o.kcols[j] = intKeys(o.specs[c], cols[j], o.kcols[j])
+			}
 		}
 		for i := range grp {
 			h := o.hbuf[:0]
 			for j, c := range o.groupBy {
-				h = types.AppendHashKey(h, datumAt(o.specs[c], cols[j], i))
+				a := cols[j]
+				if a.IsNull(i) {
+					h = append(h, 0)
+					continue
+				}
+				if o.specs[c].k == kString {
+					v := a.(*array.String).Value(i)
+					h = append(h, 1)
+					h = binary.AppendUvarint(h, uint64(len(v)))
+					h = append(h, v...)
+					continue
+				}
+				h = append(h, 1)
+				h = binary.LittleEndian.AppendUint64(h, uint64(o.kcols[j][i]))
 			}
 			o.hbuf = h
 			g, ok := o.strMap[string(h)]

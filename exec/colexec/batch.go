@@ -5,6 +5,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/conflux-db/conflux/rowstore"
 	"github.com/conflux-db/conflux/sql/types"
@@ -112,4 +113,26 @@ type RowOperator interface {
 	Open(env *Env) error
 	NextRows(env *Env) ([]types.Row, error)
 	Close()
+}
+
+// sliceArray wraps vals (and a validity mask, nil when all are valid) as
+// an Arrow array of type dt without copying: the hot loops fill Go slices
+// and hand them over, instead of filling a slice and then a builder.
+func sliceArray[T arrow.FixedWidthType](dt arrow.DataType, vals []T, valid []bool) arrow.Array {
+	var bm *memory.Buffer
+	nulls := 0
+	if valid != nil {
+		bits := make([]byte, bitutil.BytesForBits(int64(len(vals))))
+		for i, ok := range valid {
+			if ok {
+				bitutil.SetBit(bits, i)
+			} else {
+				nulls++
+			}
+		}
+		bm = memory.NewBufferBytes(bits)
+	}
+	d := array.NewData(dt, len(vals), []*memory.Buffer{bm, memory.NewBufferBytes(arrow.GetBytes(vals))}, nil, nulls, 0)
+	defer d.Release()
+	return array.MakeFromData(d)
 }

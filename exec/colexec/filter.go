@@ -93,40 +93,28 @@ func takeArray(mem memory.Allocator, s colSpec, a arrow.Array, sel []int) arrow.
 		for j, i := range sel {
 			vals[j] = src[i]
 		}
-		bld := array.NewInt64Builder(mem)
-		defer bld.Release()
-		bld.AppendValues(vals, valid)
-		return bld.NewArray()
+		return sliceArray(arrow.PrimitiveTypes.Int64, vals, valid)
 	case kFloat:
 		src := a.(*array.Float64).Float64Values()
 		vals := make([]float64, len(sel))
 		for j, i := range sel {
 			vals[j] = src[i]
 		}
-		bld := array.NewFloat64Builder(mem)
-		defer bld.Release()
-		bld.AppendValues(vals, valid)
-		return bld.NewArray()
+		return sliceArray(arrow.PrimitiveTypes.Float64, vals, valid)
 	case kDate:
 		src := a.(*array.Date32).Date32Values()
 		vals := make([]arrow.Date32, len(sel))
 		for j, i := range sel {
 			vals[j] = src[i]
 		}
-		bld := array.NewDate32Builder(mem)
-		defer bld.Release()
-		bld.AppendValues(vals, valid)
-		return bld.NewArray()
+		return sliceArray(arrow.FixedWidthTypes.Date32, vals, valid)
 	case kTS:
 		src := a.(*array.Timestamp).TimestampValues()
 		vals := make([]arrow.Timestamp, len(sel))
 		for j, i := range sel {
 			vals[j] = src[i]
 		}
-		bld := array.NewTimestampBuilder(mem, a.DataType().(*arrow.TimestampType))
-		defer bld.Release()
-		bld.AppendValues(vals, valid)
-		return bld.NewArray()
+		return sliceArray(a.DataType(), vals, valid)
 	case kBool:
 		src := a.(*array.Boolean)
 		bld := array.NewBooleanBuilder(mem)

@@ -107,10 +107,7 @@ func (v *scaledConst) eval(_ *Env, b *Batch) (arrow.Array, error) {
 	for i := range out {
 		out[i] = v.v
 	}
-	bld := array.NewInt64Builder(v.mem)
-	defer bld.Release()
-	bld.AppendValues(out, nil)
-	return bld.NewArray(), nil
+	return sliceArray(arrow.PrimitiveTypes.Int64, out, nil), nil
 }
 
 type numArithVal struct {
@@ -180,10 +177,7 @@ func (v *numArithVal) eval(env *Env, b *Batch) (arrow.Array, error) {
 		}
 		out[i] = r
 	}
-	bld := array.NewInt64Builder(v.mem)
-	defer bld.Release()
-	bld.AppendValues(out, valid)
-	return bld.NewArray(), nil
+	return sliceArray(arrow.PrimitiveTypes.Int64, out, valid), nil
 }
 
 // mulScaled multiplies two scaled values; ok is false unless |x*y| < 10^18.

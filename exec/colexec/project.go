@@ -164,10 +164,7 @@ func (v *arithVal) eval(env *Env, b *Batch) (arrow.Array, error) {
 			}
 			out[i] = r
 		}
-		bld := array.NewInt64Builder(v.mem)
-		defer bld.Release()
-		bld.AppendValues(out, valid)
-		return bld.NewArray(), nil
+		return sliceArray(arrow.PrimitiveTypes.Int64, out, valid), nil
 	}
 	x, y := la.(*array.Float64).Float64Values(), ra.(*array.Float64).Float64Values()
 	out := make([]float64, n)
@@ -182,10 +179,7 @@ func (v *arithVal) eval(env *Env, b *Batch) (arrow.Array, error) {
 		}
 		out[i] = r
 	}
-	bld := array.NewFloat64Builder(v.mem)
-	defer bld.Release()
-	bld.AppendValues(out, valid)
-	return bld.NewArray(), nil
+	return sliceArray(arrow.PrimitiveTypes.Float64, out, valid), nil
 }
 
 func intArith(op byte, x, y int64, width int) (int64, bool) {

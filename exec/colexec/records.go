@@ -220,15 +220,14 @@ func widenInt[T int8 | int16 | int32](mem memory.Allocator, n int, a arrow.Array
 func decimalToScaledArray(mem memory.Allocator, a *array.Decimal128, scale int32) (arrow.Array, error) {
 	src := a.DataType().(*arrow.Decimal128Type).Scale
 	n := a.Len()
-	b := array.NewInt64Builder(mem)
-	defer b.Release()
-	b.Reserve(n)
-	for i := 0; i < n; i++ {
-		if a.IsNull(i) {
-			b.UnsafeAppendBoolToBitmap(false)
+	in := a.Values()
+	out := make([]int64, n)
+	nulls := a.NullN() > 0
+	for i := range out {
+		if nulls && a.IsNull(i) {
 			continue
 		}
-		v := a.Value(i)
+		v := in[i]
 		if src != scale {
 			var err error
 			if v, err = rescale(v, src, scale); err != nil {
@@ -238,9 +237,16 @@ func decimalToScaledArray(mem memory.Allocator, a *array.Decimal128, scale int32
 		if !fitsScaled(v) {
 			return nil, pgerr.New(pgerr.NumericValueOutOfRange, "numeric value %s does not fit numeric(18,%d)", v.ToString(src), scale)
 		}
-		b.UnsafeAppend(int64(v.LowBits()))
+		out[i] = int64(v.LowBits())
 	}
-	return b.NewArray(), nil
+	if !nulls {
+		return sliceArray(arrow.PrimitiveTypes.Int64, out, nil), nil
+	}
+	valid := make([]bool, n)
+	for i := range valid {
+		valid[i] = a.IsValid(i)
+	}
+	return sliceArray(arrow.PrimitiveTypes.Int64, out, valid), nil
 }
 
 func rescale(v decimal128.Num, from, to int32) (decimal128.Num, error) {
