@@ -17,9 +17,13 @@ import (
 //
 //	/lake/<table>/m/<file>            OPTIMIZE replaced file <file>
 //	/lake/<table>/n/<part>/<max id>   FLUSH moved inlined rows (ids <= max id)
+//	/lake/<table>/n/<part>/<id>       UPDATE replaced inlined row <id> (To)
 //
 // They are written in the maintenance commit and vacuumed once no live
-// snapshot predates them.
+// snapshot predates them. The third kind is an update link (epq.go): an
+// inlined row's deletion is a tombstone, which cannot carry the new row's
+// locator the way a file row's deletion key does, so the UPDATE leaves it
+// here, where vacuum and DROP already clean up.
 const (
 	secForwardFile   = 'm'
 	secForwardInline = 'n'
@@ -28,13 +32,15 @@ const (
 // forward maps old row places to positions in new files: global index g
 // is position g - (rows of the files before) of the file it falls in.
 type forward struct {
-	Files []fwdFile `json:"files"`
+	Files []fwdFile `json:"files,omitempty"`
 	// OPTIMIZE: position p of the old file went to global index
 	// Base + p - (number of Dels below p); Dels were already deleted.
 	Base int64   `json:"base,omitempty"`
 	Dels []int64 `json:"dels,omitempty"`
 	// FLUSH: the moved inline ids, ascending; the i-th went to global index i.
 	IDs []uint64 `json:"ids,omitempty"`
+	// UPDATE: the single id in IDs was replaced by the row at locator To.
+	To []byte `json:"to,omitempty"`
 }
 
 type fwdFile struct {
@@ -94,10 +100,12 @@ func (t *Table) forwardedFile(ctx context.Context, tx *txn.Txn, file uint64, pos
 	return newFile, newPos, ok, nil
 }
 
-// forwardedInline finds the file position a flushed inline row went to.
-// It reads in a fresh transaction, which sees the flush the caller's lock
-// reported.
-func (t *Table) forwardedInline(ctx context.Context, part []byte, id uint64) (file uint64, pos int64, ok bool, err error) {
+// forwardedInline finds where inlined row id went after the caller
+// learnt it is gone: the file position a flush moved it to, or the
+// locator of the row an UPDATE replaced it by (update set). It reads in a
+// fresh transaction, which sees the commit the caller's lock reported.
+// ok is false when neither happened (a plain DELETE, or TRUNCATE).
+func (t *Table) forwardedInline(ctx context.Context, part []byte, id uint64) (to locator, update, ok bool, err error) {
 	rtx := t.s.db.Begin(txn.Options{Isolation: txn.ReadCommitted, ReadOnly: true})
 	defer rtx.Rollback()
 	sec := append(sectionPrefix(t.id, secForwardInline), part...)
@@ -110,12 +118,21 @@ func (t *Table) forwardedInline(ctx context.Context, part []byte, id uint64) (fi
 		}
 		var f forward
 		if err := json.Unmarshal(it.Value(), &f); err != nil {
-			return 0, 0, false, fmt.Errorf("%w: lake forwarding record: %v", keys.ErrCorrupt, err)
+			return locator{}, false, false, fmt.Errorf("%w: lake forwarding record: %v", keys.ErrCorrupt, err)
 		}
-		if i, found := slices.BinarySearch(f.IDs, id); found {
-			file, pos, ok = f.at(int64(i))
-			return file, pos, ok, nil
+		i, found := slices.BinarySearch(f.IDs, id)
+		if !found {
+			continue
 		}
+		if f.To != nil {
+			to, err := parseLocator(f.To)
+			if err != nil {
+				return locator{}, false, false, fmt.Errorf("%w: %v", keys.ErrCorrupt, err)
+			}
+			return to, true, true, nil
+		}
+		file, pos, ok := f.at(int64(i))
+		return locator{kind: locFile, part: part, id: file, pos: pos}, false, ok, nil
 	}
-	return 0, 0, false, it.Err()
+	return locator{}, false, false, it.Err()
 }

@@ -203,18 +203,25 @@ func (t *Table) putSnapshot(tx *txn.Txn, key []byte, rec SnapshotRecord) error {
 	return tx.PutUnlocked(key, v)
 }
 
-// delete writes the deletion of the row loc names.
-func (t *Table) delete(ctx context.Context, tx *txn.Txn, loc Locator) (bool, error) {
+// delete writes the deletion of the row loc names. link is the locator
+// of the row an UPDATE replaces it by (nil for a DELETE): it is stored
+// with the deletion so that a READ COMMITTED writer blocked on this row
+// can find its newest version (epq.go). newest says loc came from a
+// RowUpdatedError: the row is newer than tx's snapshot, so it is checked
+// at the newest commit instead.
+func (t *Table) delete(ctx context.Context, tx *txn.Txn, loc Locator, link []byte, newest bool) (bool, error) {
 	l, err := parseLocator(loc)
 	if err != nil {
 		return false, pgerr.New(pgerr.InternalError, "%v", err)
 	}
 	if l.kind == locFile {
-		return t.deleteFileRow(ctx, tx, l.part, l.id, l.pos, false)
+		return t.deleteFileRow(ctx, tx, l.part, l.id, l.pos, newest, link)
 	}
 	key := inlineKey(t.id, l.part, l.id)
-	if _, found, err := tx.Get(ctx, key); err != nil || !found {
-		return false, err
+	if !newest {
+		if _, found, err := tx.Get(ctx, key); err != nil || !found {
+			return false, err
+		}
 	}
 	// The row lock of the inlined key: a concurrent deleter makes this
 	// wait, then fail as for a row table.
@@ -222,28 +229,41 @@ func (t *Table) delete(ctx context.Context, tx *txn.Txn, loc Locator) (bool, err
 	if err != nil {
 		return false, err
 	}
-	if res == txn.Locked {
-		return true, tx.Delete(ctx, key)
+	live := res == txn.Locked
+	if newest {
+		// Inserted after the snapshot: is it still there?
+		if _, live, err = tx.GetLatest(ctx, key); err != nil {
+			return false, err
+		}
 	}
-	// Deleted after our snapshot: by a user (a conflict), or by a flush
-	// that moved the row into a file, where we delete it instead.
-	file, pos, ok, err := t.forwardedInline(ctx, l.part, l.id)
+	if live {
+		if err := tx.Delete(ctx, key); err != nil {
+			return false, err
+		}
+		if link != nil {
+			return true, putForward(tx, forwardInlineKey(t.id, l.part, l.id), &forward{IDs: []uint64{l.id}, To: link})
+		}
+		return true, nil
+	}
+	// Deleted after our snapshot: by a user (updated or deleted), or by
+	// a flush that moved the row into a file, where we delete it instead.
+	to, update, ok, err := t.forwardedInline(ctx, l.part, l.id)
 	if err != nil {
 		return false, err
 	}
-	if !ok {
-		return false, concurrentUpdate(tx)
+	if !ok || update {
+		return t.changed(ctx, tx, l)
 	}
-	return t.deleteFileRow(ctx, tx, l.part, file, pos, true)
+	return t.deleteFileRow(ctx, tx, to.part, to.id, to.pos, true, link)
 }
 
 // maxForwards bounds how many rewrites a delete follows a row through.
 const maxForwards = 16
 
 // deleteFileRow deletes row pos of a file. moved says the row was found
-// through a forwarding record: the file is newer than the snapshot, so
-// the checks read the newest commits instead.
-func (t *Table) deleteFileRow(ctx context.Context, tx *txn.Txn, part []byte, file uint64, pos int64, moved bool) (bool, error) {
+// through a forwarding record or a RowUpdatedError: the file is newer
+// than the snapshot, so the checks read the newest commits instead.
+func (t *Table) deleteFileRow(ctx context.Context, tx *txn.Txn, part []byte, file uint64, pos int64, moved bool, link []byte) (bool, error) {
 	for range maxForwards {
 		// KEY SHARE on the file's manifest entry: OPTIMIZE cannot replace
 		// the file while we hold it, so our deletion cannot be lost.
@@ -252,7 +272,7 @@ func (t *Table) deleteFileRow(ctx context.Context, tx *txn.Txn, part []byte, fil
 		if err != nil {
 			return false, err
 		}
-		if res == txn.LockedNewer {
+		if res == txn.LockedNewer || moved {
 			// Published (a forwarded file) or removed after the snapshot.
 			_, live, err := tx.GetLatest(ctx, mkey)
 			if err != nil {
@@ -264,7 +284,7 @@ func (t *Table) deleteFileRow(ctx context.Context, tx *txn.Txn, part []byte, fil
 					return false, err
 				}
 				if !ok { // truncated, or deleted before the rewrite
-					return false, concurrentUpdate(tx)
+					return t.changed(ctx, tx, locator{kind: locFile, part: part, id: file, pos: pos})
 				}
 				file, pos, moved = f, p, true
 				continue
@@ -272,17 +292,10 @@ func (t *Table) deleteFileRow(ctx context.Context, tx *txn.Txn, part []byte, fil
 			moved = true
 		}
 		dkey := deleteKey(t.id, file, pos)
-		if moved {
-			if _, own := tx.GetBuffered(dkey); own {
-				return false, nil // we deleted it already
-			}
-			if _, deleted, err := tx.GetLatest(ctx, dkey); err != nil || deleted {
-				if err == nil {
-					err = concurrentUpdate(tx)
-				}
-				return false, err
-			}
-		} else {
+		if _, own := tx.GetBuffered(dkey); own {
+			return false, nil // we deleted it already
+		}
+		if !moved {
 			// A locator from another snapshot may name a file this one lacks.
 			if _, ok, err := tx.Get(ctx, mkey); err != nil || !ok {
 				return false, err
@@ -291,7 +304,22 @@ func (t *Table) deleteFileRow(ctx context.Context, tx *txn.Txn, part []byte, fil
 				return false, err
 			}
 		}
-		return true, tx.Put(ctx, dkey, nil)
+		// The row lock, taken before the write so that a deletion
+		// committed after the snapshot is reported here (with the
+		// successor it names) rather than as a bare statement restart.
+		res, err = tx.Lock(ctx, dkey, txn.LockExclusive, txn.WaitBlock)
+		if err != nil {
+			return false, err
+		}
+		if res == txn.LockedNewer || moved {
+			if _, deleted, err := tx.GetLatest(ctx, dkey); err != nil || deleted {
+				if err != nil {
+					return false, err
+				}
+				return t.changed(ctx, tx, locator{kind: locFile, part: part, id: file, pos: pos})
+			}
+		}
+		return true, tx.Put(ctx, dkey, link)
 	}
 	return false, concurrentUpdate(tx)
 }
