@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
@@ -318,27 +319,122 @@ func TestLakeTimeTravel(t *testing.T) {
 }
 
 // TestLakeConcurrentDelete: a row deleted and committed after the
-// deleting statement's snapshot fails REPEATABLE READ with 40001 and
-// asks READ COMMITTED to restart the statement, as for row tables.
+// deleting statement's snapshot fails REPEATABLE READ with 40001; READ
+// COMMITTED skips it (EvalPlanQual finds it gone).
 func TestLakeConcurrentDelete(t *testing.T) {
 	for _, iso := range []txn.Isolation{txn.ReadCommitted, txn.RepeatableRead} {
 		t.Run(iso.String(), func(t *testing.T) {
 			h := newLakeHarness(t)
 			h.must("INSERT INTO lt (k, a) VALUES (1, 1), (2, 2)")
-			ctx := context.Background()
 			slow := h.db.Begin(txn.Options{Isolation: iso})
 			defer slow.Rollback()
 			h.must("DELETE FROM lt WHERE k = 1")
-			_, err := h.runIn(slow, "UPDATE lt SET a = 10 WHERE k = 1", false)
-			var rse *txn.RetryStatementError
+			got, err := h.runIn(slow, "UPDATE lt SET a = 10 WHERE k = 1", false)
 			switch {
-			case iso == txn.ReadCommitted && !errors.As(err, &rse):
-				t.Fatalf("READ COMMITTED: got %v, want RetryStatementError", err)
+			case iso == txn.ReadCommitted && (err != nil || got != "UPDATE 0"):
+				t.Fatalf("READ COMMITTED: got %q, %v; want UPDATE 0", got, err)
 			case iso != txn.ReadCommitted && pgerr.Code(err) != pgerr.SerializationFailure:
 				t.Fatalf("%s: got %v, want 40001", iso, err)
 			}
-			_ = ctx
 		})
+	}
+}
+
+// TestLakeEvalPlanQual: at READ COMMITTED, UPDATE and DELETE re-check a
+// row updated after their snapshot on its newest version, as PostgreSQL
+// does: skipped when it no longer matches, written from the new values
+// when it does; with FROM / USING the statement restarts instead.
+func TestLakeEvalPlanQual(t *testing.T) {
+	layouts := []struct{ name, insert string }{
+		{"inline", "INSERT INTO lt (k, a) VALUES (1, 10), (2, 20), (3, 30)"},
+		// DirectWriteRows = 100: Parquet files.
+		{"files", "INSERT INTO lt (k, a) SELECT i, i * 10 FROM generate_series(1, 150) AS i"},
+	}
+	cases := []struct {
+		concurrent string // committed after the statement's snapshot
+		stmt       string
+		want       string // the statement's result; "restart": a RetryStatementError
+		after      string // SELECT k, a FROM lt WHERE k <= 2 ORDER BY k, afterwards
+	}{
+		{"UPDATE lt SET a = a + 1 WHERE k = 1", "UPDATE lt SET a = a + 100 WHERE a = 10", "UPDATE 0", "1|11\n2|20"},
+		{"UPDATE lt SET a = a + 1 WHERE k = 1", "UPDATE lt SET a = a + 100 WHERE k = 1 RETURNING a", "111", "1|111\n2|20"},
+		{"UPDATE lt SET a = a + 1 WHERE k = 1", "UPDATE lt SET a = a + 100 WHERE k <= 2 AND a < 15 RETURNING k, a", "1|111", "1|111\n2|20"},
+		{"UPDATE lt SET a = 5 WHERE k = 1", "UPDATE lt SET a = a * 2 WHERE a >= 5 AND k <= 2 RETURNING k, a", "1|10\n2|40", "1|10\n2|40"},
+		{"UPDATE lt SET a = a + 1 WHERE k = 1", "DELETE FROM lt WHERE a = 10", "DELETE 0", "1|11\n2|20"},
+		{"UPDATE lt SET a = a + 1 WHERE k = 1", "DELETE FROM lt WHERE k = 1 RETURNING a", "11", "2|20"},
+		{"DELETE FROM lt WHERE k = 1", "DELETE FROM lt WHERE k <= 2", "DELETE 1", ""},
+		{"UPDATE lt SET a = a + 1 WHERE k = 1", "UPDATE lt SET a = 0 FROM r WHERE lt.k = r.id", "restart", ""},
+		{"UPDATE lt SET a = a + 1 WHERE k = 1", "DELETE FROM lt USING r WHERE lt.k = r.id", "restart", ""},
+	}
+	for _, l := range layouts {
+		for _, c := range cases {
+			t.Run(l.name+"/"+c.stmt, func(t *testing.T) {
+				h := newLakeHarness(t)
+				h.must("INSERT INTO r VALUES (1, 'one')")
+				h.must(l.insert)
+				slow := h.db.Begin(txn.Options{Isolation: txn.ReadCommitted})
+				defer slow.Rollback()
+				h.must(c.concurrent)
+				got, err := h.runIn(slow, c.stmt, false)
+				if c.want == "restart" {
+					var rse *txn.RetryStatementError
+					if !errors.As(err, &rse) {
+						t.Fatalf("got %q, %v; want a statement restart", got, err)
+					}
+					return
+				}
+				if err != nil || got != c.want {
+					t.Fatalf("got %q, %v; want %q", got, err, c.want)
+				}
+				must(t, slow.Commit(context.Background()))
+				if after := h.must("SELECT k, a FROM lt WHERE k <= 2 ORDER BY k"); after != c.after {
+					t.Fatalf("afterwards:\ngot  %q\nwant %q", after, c.after)
+				}
+			})
+		}
+	}
+}
+
+// TestLakeEvalPlanQualBlocked: PostgreSQL's PMP-write case, with the
+// statement really waiting for the updater's row lock.
+func TestLakeEvalPlanQualBlocked(t *testing.T) {
+	h := newLakeHarness(t)
+	ctx := context.Background()
+	h.must("INSERT INTO lt (k, a) VALUES (1, 10), (2, 20)")
+	t1 := h.db.Begin(txn.Options{Isolation: txn.ReadCommitted})
+	defer t1.Rollback()
+	if _, err := h.runIn(t1, "UPDATE lt SET a = a + 10", false); err != nil {
+		t.Fatal(err)
+	}
+	t2 := h.db.Begin(txn.Options{Isolation: txn.ReadCommitted})
+	defer t2.Rollback()
+	done := make(chan string, 1)
+	go func() {
+		got, err := h.runIn(t2, "DELETE FROM lt WHERE a = 20", false)
+		if err != nil {
+			got = err.Error()
+		}
+		done <- got
+	}()
+	select {
+	case got := <-done:
+		t.Fatalf("DELETE did not wait: %s", got)
+	case <-time.After(50 * time.Millisecond):
+	}
+	must(t, t1.Commit(ctx))
+	if got := <-done; got != "DELETE 0" {
+		t.Fatalf("got %s, want DELETE 0", got)
+	}
+	must(t, t2.Commit(ctx))
+	if got := h.must("SELECT k, a FROM lt ORDER BY k"); got != "1|20\n2|30" {
+		t.Fatalf("afterwards: %q", got)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -1,6 +1,8 @@
 package exec
 
 import (
+	"errors"
+
 	"github.com/conflux-db/conflux/catalog"
 	"github.com/conflux-db/conflux/lake"
 	"github.com/conflux-db/conflux/planner"
@@ -12,13 +14,16 @@ import (
 // lake.Appender per statement (inlined or written as Parquet files, see
 // package lake), UPDATE and DELETE address rows by the locator the scan
 // put in the hidden lake_rowid column. Table.Delete/Update take the
-// row's lock themselves; there is no EvalPlanQual, because a lake row
-// is never updated in place (an update is a delete plus an insert), so
-// a row changed after the snapshot is either still ours (found) or gone:
-// gone in the snapshot is found=false (skipped, like a row PostgreSQL
-// finds concurrently deleted), gone after it is the lake's 40001 or,
-// at READ COMMITTED, txn.RetryStatementError, passed up unchanged so
-// the SQL layer restarts the statement on a new snapshot.
+// row's lock themselves. A row changed after the snapshot is 40001 at
+// REPEATABLE READ and above; at READ COMMITTED the lake reports it as a
+// *lake.RowChangedError carrying its newest version (a lake UPDATE links
+// the old version to the new one). As for row tables (lockDMLTarget),
+// a single-table statement then does PostgreSQL's EvalPlanQual: a row
+// deleted for good is skipped, an updated one is re-checked with the
+// WHERE clause and, if it still matches, written in its newest version
+// (SET recomputed from it). With FROM / USING the error is passed up: it
+// is a txn.RetryStatementError, and the SQL layer restarts the statement
+// on a new snapshot, since the join must be re-evaluated too.
 
 // lakeInsertBatch is the number of rows handed to Append at a time.
 const lakeInsertBatch = BatchSize
@@ -147,7 +152,15 @@ type lakeWriteOp struct {
 	rowid  int
 	out    []types.Row // RETURNING rows
 	pos    int
+	// epq: re-check rows changed after the snapshot instead of restarting
+	// the statement; recheck is the WHERE clause (nil: true).
+	epq     bool
+	recheck evalFn
 }
+
+// maxLakeEPQ bounds how often one row is re-checked because it keeps
+// changing; past it the statement restarts.
+const maxLakeEPQ = 16
 
 func (f *factory) newLakeWriteOp(t *planner.PhysicalUpdate, d *planner.PhysicalDelete, in operator) (*lakeWriteOp, error) {
 	op := &lakeWriteOp{update: t != nil}
@@ -155,10 +168,13 @@ func (f *factory) newLakeWriteOp(t *planner.PhysicalUpdate, d *planner.PhysicalD
 	var err error
 	var tbl *catalog.Table
 	var returning []planner.Expr
+	var recheck planner.Expr
 	if d != nil {
 		tbl, returning = d.Table, d.Returning
+		op.epq, recheck = d.EPQ, d.Recheck
 	} else {
 		tbl, returning = t.Table, t.Returning
+		op.epq, recheck = t.EPQ, t.Recheck
 		if op.checks, err = f.compileChecks(tbl, t.Checks); err != nil {
 			return nil, err
 		}
@@ -169,6 +185,11 @@ func (f *factory) newLakeWriteOp(t *planner.PhysicalUpdate, d *planner.PhysicalD
 					return nil, err
 				}
 			}
+		}
+	}
+	if op.epq && recheck != nil {
+		if op.recheck, err = f.compile(recheck); err != nil {
+			return nil, err
 		}
 	}
 	if op.lt, err = f.lakeTable(tbl); err != nil {
@@ -215,28 +236,9 @@ func (o *lakeWriteOp) open(rc *runCtx) error {
 			continue
 		}
 		seen[string(loc)] = true
-		var found bool
-		result := in
-		if o.update {
-			newRow := append(types.Row(nil), in[:o.width]...)
-			for i, fn := range o.set {
-				if fn == nil {
-					continue
-				}
-				if newRow[i], err = fn(rc, in); err != nil {
-					return err
-				}
-			}
-			if err := o.checks.check(rc, newRow); err != nil {
-				return err
-			}
-			found, err = o.lt.Update(rc.ctx, rc.txn, lake.Locator(loc), newRow)
-			result = concatRows(newRow, in[o.width:])
-		} else {
-			found, err = o.lt.Delete(rc.ctx, rc.txn, lake.Locator(loc))
-		}
+		found, result, err := o.write(rc, lake.Locator(loc), in)
 		if err != nil {
-			return err // RetryStatementError and 40001 unchanged
+			return err
 		}
 		if !found {
 			continue
@@ -247,6 +249,61 @@ func (o *lakeWriteOp) open(rc *runCtx) error {
 		}
 	}
 	return o.lt.FinishStatement(rc.ctx, rc.txn, "")
+}
+
+// write updates or deletes the row at loc, whose scanned version is in.
+// At READ COMMITTED it follows the row to its newest version when it was
+// updated after the snapshot (see the top of the file). It returns the
+// RETURNING input row.
+func (o *lakeWriteOp) write(rc *runCtx, loc lake.Locator, in types.Row) (bool, types.Row, error) {
+	newest := false
+	for attempt := 0; ; attempt++ {
+		var found bool
+		var err error
+		result := in
+		if o.update {
+			newRow := append(types.Row(nil), in[:o.width]...)
+			for i, fn := range o.set {
+				if fn == nil {
+					continue
+				}
+				if newRow[i], err = fn(rc, in); err != nil {
+					return false, nil, err
+				}
+			}
+			if err := o.checks.check(rc, newRow); err != nil {
+				return false, nil, err
+			}
+			if newest {
+				found, err = o.lt.UpdateNewest(rc.ctx, rc.txn, loc, newRow)
+			} else {
+				found, err = o.lt.Update(rc.ctx, rc.txn, loc, newRow)
+			}
+			result = concatRows(newRow, in[o.width:])
+		} else if newest {
+			found, err = o.lt.DeleteNewest(rc.ctx, rc.txn, loc)
+		} else {
+			found, err = o.lt.Delete(rc.ctx, rc.txn, loc)
+		}
+		var changed *lake.RowChangedError
+		if err == nil || !o.epq || attempt >= maxLakeEPQ || !errors.As(err, &changed) {
+			return found, result, err // RetryStatementError and 40001 unchanged
+		}
+		if changed.Gone {
+			return false, nil, nil // deleted concurrently: skipped
+		}
+		if o.recheck != nil {
+			d, err := o.recheck(rc, changed.Row)
+			if err != nil {
+				return false, nil, err
+			}
+			if d != dTrue {
+				return false, nil, nil // no longer matches
+			}
+		}
+		loc, newest = changed.Locator, true
+		in = concatRows(changed.Row, in[o.width:])
+	}
 }
 
 func (o *lakeWriteOp) next(*runCtx) ([]types.Row, error) {

@@ -239,6 +239,10 @@ var vecQueries = []struct {
 	{"SELECT id FROM t WHERE k NOT IN (1, 2)", true},
 	{"SELECT id FROM t WHERE k NOT IN (1, NULL)", true},
 	{"SELECT id FROM t WHERE s IN ('s001', 's017') OR k IN (2)", true},
+	{"SELECT id FROM t WHERE d IN ('2024-01-01', '2023-12-25') OR f8 IN ('NaN', 0, 12.25) OR vc NOT IN ('v1', 'v2', 'v3')", true},
+	{"SELECT id FROM t WHERE s NOT IN ('s001', NULL) OR i4 IN ($1, 2)", true},
+	{"SELECT id FROM t WHERE s = 's001' AND i4 > 100000 AND k = 1", true},
+	{"SELECT id FROM t WHERE s <> 's001' OR i4 > 100000 OR k = 1", true},
 	{"SELECT id, i4 + 1 FROM t", false}, // projection alone is not worth it
 }
 

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/conflux-db/conflux/lake/pqfile"
+	"github.com/conflux-db/conflux/sql/pgerr"
 	"github.com/conflux-db/conflux/sql/types"
 	"github.com/conflux-db/conflux/txn"
 )
@@ -24,6 +26,9 @@ func (a *Appender) append(ctx context.Context, rows []types.Row) error {
 	}
 	for _, r := range rows {
 		sr := a.t.storedRow(r)
+		if err := a.t.checkNotNull(sr); err != nil {
+			return err
+		}
 		a.rows++
 		if !a.direct {
 			a.buf = append(a.buf, sr)
@@ -47,6 +52,33 @@ func (a *Appender) append(ctx context.Context, rows []types.Row) error {
 		}
 	}
 	return nil
+}
+
+// checkNotNull enforces NOT NULL on a stored row. The table does it, as
+// rowstore does for row tables, so every writer (INSERT, COPY, MERGE)
+// gets it whether or not the executor also checks.
+func (t *Table) checkNotNull(sr types.Row) error {
+	for i, c := range t.cols {
+		if c.NotNull && sr[i] == types.DNull {
+			return &pgerr.Error{Code: pgerr.NotNullViolation, Table: t.desc.Name, Column: c.Name,
+				Message: "null value in column \"" + c.Name + "\" of relation \"" + t.desc.Name + "\" violates not-null constraint",
+				Detail:  "Failing row contains " + t.rowText(sr) + "."}
+		}
+	}
+	return nil
+}
+
+// rowText renders a stored row as PostgreSQL's error details do.
+func (t *Table) rowText(sr types.Row) string {
+	parts := make([]string, len(sr))
+	for i, d := range sr {
+		if d == types.DNull {
+			parts[i] = "null"
+		} else {
+			parts[i] = types.FormatText(d, t.typs[i], nil)
+		}
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
 }
 
 // route sends a stored row to its partition's file writer.

@@ -12,12 +12,14 @@
 // # Keyspace (all under keys.LakePrefix, MVCC-versioned)
 //
 //	/lake/<table>/f/<part><file>         file manifest entry (FileMeta)
-//	/lake/<table>/d/<file><pos>          one deleted row of a file (empty value)
+//	/lake/<table>/d/<file><pos>          one deleted row of a file (empty, or
+//	                                     the UPDATE's new locator)
 //	/lake/<table>/i/<part><id>           one inlined row (rowenc value encoding)
 //	/lake/<table>/s/<id>                 snapshot log record (SnapshotRecord, JSON)
 //	/lake/<table>/r/<file>               a file removed from the manifest (its path)
 //	/lake/<table>/m/<file>               forwarding of a file OPTIMIZE replaced
 //	/lake/<table>/n/<part><max id>       forwarding of rows a flush moved
+//	/lake/<table>/n/<part><id>           an UPDATE's link from an inlined row
 //
 // <part> is the order-preserving key encoding (rowenc.AppendKey) of the
 // partition columns' values (empty without partition_by), so a predicate
@@ -51,9 +53,15 @@
 //     Options.VacuumGrace.
 //   - DELETE writes one deletion key per row, through txn.Txn.Put: it takes
 //     the row lock, waits for a concurrent deleter of the same row, and gets
-//     first-committer-wins and READ COMMITTED statement restart exactly as a
-//     row table. Conflicts are therefore per row, never per table or file.
-//     UPDATE is a delete plus an inlined insert.
+//     first-committer-wins exactly as a row table. Conflicts are therefore
+//     per row, never per table or file. UPDATE is a delete plus an inlined
+//     insert, linked: the deletion key holds the new row's locator (an
+//     inlined row's tombstone cannot, so an update record among the n/
+//     forwarding records does). At READ COMMITTED a row deleted after the
+//     snapshot is reported with its newest version, found by following the
+//     links and forwarding records, so the executor can re-check it
+//     (PostgreSQL's EvalPlanQual, epq.go) instead of restarting the
+//     statement.
 //   - Every statement leaves one snapshot-log record (a blind write of a
 //     fresh key): Appender.Close for inserts, Table.FinishStatement for the
 //     Delete/Update calls of a statement.

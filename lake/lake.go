@@ -158,28 +158,19 @@ func (a *Appender) SetOperation(op string) { a.op = op }
 // Abort discards the appender; files already written become orphans for vacuum.
 func (a *Appender) Abort() { a.abort() }
 
-// Delete deletes the row loc identifies, taking its row lock (it may wait,
-// or fail with 40001 / a txn.RetryStatementError like a row-table write).
-// found is false when the row is already deleted in tx's snapshot.
+// Delete deletes the row loc identifies, taking its row lock (it may
+// wait). found is false when the row is already deleted in tx's snapshot.
+// A row deleted or updated by a transaction that committed after the
+// snapshot is 40001 at REPEATABLE READ and above, and a *RowChangedError
+// (a txn.RetryStatementError) at READ COMMITTED.
 func (t *Table) Delete(ctx context.Context, tx *txn.Txn, loc Locator) (found bool, err error) {
-	found, err = t.delete(ctx, tx, loc)
-	if !found || err != nil {
-		return found, err
-	}
-	t.countChange(tx).deleted++
-	return true, t.noteChange(tx)
+	return t.deleteRow(ctx, tx, loc, false)
 }
 
-// Update replaces the row loc identifies by row (a delete plus an inlined insert).
+// Update replaces the row loc identifies by row (a delete linked to an
+// inlined insert); errors as Delete's.
 func (t *Table) Update(ctx context.Context, tx *txn.Txn, loc Locator, row types.Row) (found bool, err error) {
-	if found, err = t.delete(ctx, tx, loc); !found || err != nil {
-		return found, err
-	}
-	if err := t.putInline(tx, t.storedRow(row)); err != nil {
-		return false, err
-	}
-	t.countChange(tx).updated++
-	return true, t.noteChange(tx)
+	return t.updateRow(ctx, tx, loc, row, false)
 }
 
 // ScanSpec says what a scan reads.

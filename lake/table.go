@@ -126,11 +126,16 @@ func (t *Table) putInline(tx *txn.Txn, row types.Row) error {
 	if err != nil {
 		return err
 	}
+	return t.putInlineID(tx, part, t.s.ids.next(), row)
+}
+
+// putInlineID writes an inlined row under a given (fresh) id.
+func (t *Table) putInlineID(tx *txn.Txn, part []byte, id uint64, row types.Row) error {
 	v, err := rowenc.EncodeRow(t.colIDs, row, t.typs)
 	if err != nil {
 		return err
 	}
-	return tx.PutUnlocked(inlineKey(t.id, part, t.s.ids.next()), v)
+	return tx.PutUnlocked(inlineKey(t.id, part, id), v)
 }
 
 // stmtCounts are the rows a statement's Delete/Update calls changed and

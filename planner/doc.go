@@ -10,6 +10,16 @@
 //     towards scans and pick access paths: a primary-key point lookup when
 //     WHERE pins every key column, an index scan when it pins a prefix of
 //     a secondary index, a full scan otherwise.
+//   - Bind-time rewrites for analytical queries (bind_select.go, named
+//     and tested one by one in testdata/decorrelate): a condition common
+//     to every arm of an OR is factored out; an OR across tables also
+//     yields a per-table filter; [NOT] EXISTS in WHERE becomes a hash semi
+//     (anti) join; a scalar sum/avg/min/max subquery correlated by
+//     equalities becomes a left join to the aggregate grouped by the
+//     correlated columns; the FROM list is reordered only to avoid cross
+//     products (each next table joins one already joined). Correlation is
+//     tracked per nesting level, so a subquery whose own subquery reads
+//     only its rows runs once.
 //   - The physical planner maps the logical tree onto Physical* nodes.
 //     They are plain data: EXPLAIN prints them and the executor builds its
 //     operators from them through the Factory interface declared here, so

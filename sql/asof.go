@@ -85,7 +85,7 @@ func (s *Session) canonicalAsOf(v string) (string, error) {
 
 // asOf returns the snapshot timestamp the session reads at, if set.
 func (s *Session) asOf() (uint64, bool, error) {
-	v, _ := s.settings.get(asOfSetting)
+	v := s.cachedTxnSettings().asOf
 	if v == "" {
 		return 0, false, nil
 	}

@@ -430,13 +430,9 @@ func (r *restarter) restart(ctx context.Context, err error) (rowIter, bool, erro
 
 // statementContext applies statement_timeout.
 func (s *Session) statementContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	v, _ := s.settings.get("statement_timeout")
-	if v == "0" {
-		return ctx, noCancel // the default: skip parsing on every statement
-	}
-	ms, _ := parseDurationMS(v)
+	ms := s.cachedTxnSettings().stmtTimeout
 	if ms <= 0 {
-		return ctx, func() {}
+		return ctx, noCancel
 	}
 	return context.WithTimeoutCause(ctx, time.Duration(ms)*time.Millisecond, errStatementTimeout)
 }

@@ -323,4 +323,24 @@ func TestCachedTxnSettings(t *testing.T) {
 	mustRun(t, s, "RESET synchronous_commit")
 	mustRun(t, s, "RESET default_transaction_isolation")
 	check("RESET", true, txn.ReadCommitted, false)
+
+	mustRun(t, s, "SET lock_timeout = '2s'")
+	mustRun(t, s, "SET statement_timeout = 1500")
+	if got := s.lockTimeout(); got != 2*time.Second {
+		t.Errorf("lockTimeout %v, want 2s", got)
+	}
+	if _, cancel := s.statementContext(context.Background()); cancel == nil {
+		t.Error("no cancel func")
+	}
+	if got := s.cachedTxnSettings().stmtTimeout; got != 1500 {
+		t.Errorf("statement_timeout %d ms, want 1500", got)
+	}
+	mustRun(t, s, "RESET lock_timeout")
+	mustRun(t, s, "RESET statement_timeout")
+	if got, ms := s.lockTimeout(), s.cachedTxnSettings().stmtTimeout; got != 0 || ms != 0 {
+		t.Errorf("after RESET: lock_timeout %v, statement_timeout %d", got, ms)
+	}
+	if _, ok, err := s.asOf(); ok || err != nil {
+		t.Errorf("as_of unset: %v %v", ok, err)
+	}
 }

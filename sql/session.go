@@ -327,14 +327,7 @@ func (s *Session) ensureTxn() error {
 }
 
 // lockTimeout is lock_timeout as a duration (0: wait forever).
-func (s *Session) lockTimeout() time.Duration {
-	v, _ := s.settings.get("lock_timeout")
-	if v == "0" {
-		return 0 // the default: skip parsing on every statement
-	}
-	ms, _ := strconv.ParseInt(v, 10, 64) // stored as canonical milliseconds
-	return time.Duration(ms) * time.Millisecond
-}
+func (s *Session) lockTimeout() time.Duration { return s.cachedTxnSettings().lockTimeout }
 
 // synchronousCommit reports whether COMMIT must wait for fsync:
 // synchronous_commit = off is the only asynchronous value, since there
@@ -346,10 +339,15 @@ func (s *Session) defaultTxnOptions() txn.Options { return s.cachedTxnSettings()
 // txnSettingsCache holds settings-derived values valid while
 // settings.version equals version.
 type txnSettingsCache struct {
-	valid      bool
-	version    uint64
-	syncCommit bool
-	opts       txn.Options
+	valid       bool
+	version     uint64
+	syncCommit  bool
+	opts        txn.Options
+	lockTimeout time.Duration
+	// stmtTimeout is statement_timeout in milliseconds (0: none).
+	stmtTimeout int64
+	// asOf is conflux.as_of as set; parsed only when not empty.
+	asOf string
 }
 
 func (s *Session) cachedTxnSettings() *txnSettingsCache {
@@ -362,6 +360,14 @@ func (s *Session) cachedTxnSettings() *txnSettingsCache {
 	ro, _ := s.settings.get("default_transaction_read_only")
 	*c = txnSettingsCache{valid: true, version: s.settings.version, syncCommit: sc != "off",
 		opts: txn.Options{Isolation: isolationOf(iso), ReadOnly: ro == "on"}}
+	if v, _ := s.settings.get("lock_timeout"); v != "0" {
+		ms, _ := strconv.ParseInt(v, 10, 64) // stored as canonical milliseconds
+		c.lockTimeout = time.Duration(ms) * time.Millisecond
+	}
+	if v, _ := s.settings.get("statement_timeout"); v != "0" {
+		c.stmtTimeout, _ = parseDurationMS(v)
+	}
+	c.asOf, _ = s.settings.get(asOfSetting)
 	return c
 }
 

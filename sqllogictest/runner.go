@@ -52,6 +52,8 @@ type Runner struct {
 	// ErrorCode extracts a SQLSTATE from an executor error. Nil means
 	// SQLState.
 	ErrorCode func(error) string
+	// Mode, when set, adapts each record before it runs (LakeMode).
+	Mode Mode
 }
 
 // Failure is one record that did not behave as expected.
@@ -75,11 +77,14 @@ func (f Failure) Key() string { return fmt.Sprintf("%s:%d", filepath.Base(f.File
 
 // FileResult summarises one file's run.
 type FileResult struct {
-	File     string
-	Passed   int
-	Failed   int
-	Skipped  int
-	Failures []Failure
+	File    string
+	Passed  int
+	Failed  int
+	Skipped int
+	// SkippedBy counts the records Mode skipped, by reason (they are
+	// included in Skipped; the rest were skipped by skipif/onlyif).
+	SkippedBy map[string]int
+	Failures  []Failure
 	// Halted is set when a halt record stopped the file.
 	Halted bool
 	// Rewritten is the regenerated file (Rewrite mode only).
@@ -107,7 +112,10 @@ func (r *Runner) Run(ctx context.Context, f *File) (*FileResult, error) {
 	if engine == "" {
 		engine = "postgresql"
 	}
-	res := &FileResult{File: f.Name}
+	res := &FileResult{File: f.Name, SkippedBy: map[string]int{}}
+	if r.Mode != nil {
+		r.Mode.StartFile(f.Name)
+	}
 	st := &runState{threshold: 0, labels: map[string]string{}}
 	var lines []string
 	if r.Rewrite {
@@ -139,7 +147,22 @@ func (r *Runner) Run(ctx context.Context, f *File) (*FileResult, error) {
 		if res.Halted {
 			break
 		}
-		out := r.runRecord(ctx, rec, st)
+		sql := rec.SQL
+		if r.Mode != nil && (rec.Kind == Statement || rec.Kind == Query) {
+			s, skip, err := r.Mode.Prepare(ctx, r.Exec, rec)
+			if skip != "" {
+				res.Skipped++
+				res.SkippedBy[skip]++
+				continue
+			}
+			if err != nil {
+				res.Failed++
+				res.Failures = append(res.Failures, Failure{File: f.Name, Line: rec.Line, SQL: rec.SQL, Msg: err.Error()})
+				continue
+			}
+			sql = s
+		}
+		out := r.runRecord(ctx, rec, sql, st)
 		if r.Rewrite {
 			if out.header != "" {
 				edits = append(edits, edit{rec.headerIdx, rec.headerIdx + 1, []string{out.header}})
@@ -189,17 +212,17 @@ func (r *Runner) code(err error) string {
 
 // runRecord runs one statement or query; a panic in the executor is a
 // failure of this record, not of the run.
-func (r *Runner) runRecord(ctx context.Context, rec *Record, st *runState) (out outcome) {
+func (r *Runner) runRecord(ctx context.Context, rec *Record, sql string, st *runState) (out outcome) {
 	defer func() {
 		if p := recover(); p != nil {
 			out = outcome{msg: fmt.Sprintf("panic: %v", p)}
 		}
 	}()
 	if rec.Kind == Statement {
-		err := r.Exec.Exec(ctx, rec.SQL)
+		err := r.Exec.Exec(ctx, sql)
 		return r.checkError(rec, err, "statement")
 	}
-	res, err := r.Exec.Query(ctx, rec.SQL)
+	res, err := r.Exec.Query(ctx, sql)
 	if rec.ExpectError || err != nil {
 		return r.checkError(rec, err, "query")
 	}

@@ -159,8 +159,9 @@ func (c *rowCache) evict(s *rowCacheShard, size int) {
 // entry stored now for an absent key could hide a newer version that a
 // commit not holding the row lock (a bulk write) applied first. For the
 // same reason an entry that is already newer stays: it is still the
-// newest version. A key in the slot of another key (a hash collision) is
-// left alone.
+// newest version. One of the same timestamp is replaced (a key written
+// twice in one batch: Pebble keeps the later write). A key in the slot
+// of another key (a hash collision) is left alone.
 func (c *rowCache) refresh(writes []Write, commitTS uint64) {
 	if c.entries.Load() == 0 {
 		return
@@ -170,7 +171,7 @@ func (c *rowCache) refresh(writes []Write, commitTS uint64) {
 		s, h := c.shard(w.Key)
 		s.mu.Lock()
 		old, ok := s.m[h]
-		if !ok || old.ts >= commitTS || !bytes.Equal(old.key(), w.Key) {
+		if !ok || old.ts > commitTS || !bytes.Equal(old.key(), w.Key) {
 			s.mu.Unlock()
 			continue
 		}

@@ -136,6 +136,9 @@ func (c *compiler) pred(e planner.Expr) (pred, bool) {
 		if len(x.List) == 0 {
 			return nil, false
 		}
+		if p, ok := c.inConsts(x); ok {
+			return p, true
+		}
 		or := &boolPred{op: "OR"}
 		for _, item := range x.List {
 			p, ok := c.cmp(&planner.Cmp{Op: planner.CmpEQ, L: x.Arg, R: item})
@@ -399,7 +402,17 @@ func (p *boolPred) eval(env *Env, b *Batch, out []uint8) error {
 		p.tmp = make([]uint8, len(out))
 	}
 	tmp := p.tmp[:len(out)]
+	// The value decided by every row (false for AND, true for OR) ends
+	// the evaluation: the remaining operands cannot change it, and
+	// predicates cannot fail, so skipping them is unobservable.
+	decided := tFalse
+	if p.op == "OR" {
+		decided = tTrue
+	}
 	for _, a := range p.args[1:] {
+		if allEqual(out, decided) {
+			return nil
+		}
 		if err := a.eval(env, b, tmp); err != nil {
 			return err
 		}
@@ -456,8 +469,12 @@ func (p *cmpPred) eval(env *Env, b *Batch, out []uint8) error {
 			return pgerr.New(pgerr.InternalError, "colexec: parameter $%d has an unexpected type", p.c.param+1)
 		}
 		if p.spec.k == kString {
-			p.lsb = stringKeys(la, p.lsb)
-			cmpConst(p.op, p.lsb, sk, out)
+			if p.op == planner.CmpEQ || p.op == planner.CmpNE {
+				strEqConst(la.(*array.String), sk, p.op == planner.CmpNE, out)
+			} else {
+				p.lsb = stringKeys(la, p.lsb)
+				cmpConst(p.op, p.lsb, sk, out)
+			}
 		} else {
 			p.lbuf = intKeys(p.spec, la, p.lbuf)
 			cmpConst(p.op, p.lbuf, ik, out)
@@ -553,4 +570,121 @@ func cmpVec[T ordered](op planner.CmpOp, l, r []T, out []uint8) {
 			out[i] = b2u(l[i] >= r[i])
 		}
 	}
+}
+
+func allEqual(out []uint8, v uint8) bool {
+	for _, x := range out {
+		if x != v {
+			return false
+		}
+	}
+	return true
+}
+
+// strEqConst compares a string column with a constant for (in)equality,
+// comparing lengths before bytes.
+func strEqConst(a *array.String, c string, ne bool, out []uint8) {
+	eq, neq := tTrue, tFalse
+	if ne {
+		eq, neq = tFalse, tTrue
+	}
+	for i := range out {
+		if a.ValueLen(i) == len(c) && a.Value(i) == c {
+			out[i] = eq
+		} else {
+			out[i] = neq
+		}
+	}
+}
+
+// inPred is x [NOT] IN (constants): one pass over the column with a set
+// lookup, instead of one comparison per item.
+type inPred struct {
+	col     int
+	spec    colSpec
+	ints    map[int64]struct{}
+	strs    map[string]struct{}
+	sawNull bool // a NULL item: non-matches are NULL, not false
+	not     bool
+	kbuf    []int64
+}
+
+// inConsts compiles x IN (list) when x is a column and every item a
+// constant that compares exactly with it (as cmp would accept).
+func (c *compiler) inConsts(x *planner.InList) (pred, bool) {
+	col, ok := c.colRef(x.Arg)
+	if !ok {
+		return nil, false
+	}
+	s := c.specs[col]
+	if s.k == kNull || s.k == kBool {
+		return nil, false
+	}
+	p := &inPred{col: col, spec: s, not: x.Not}
+	if s.k == kString {
+		p.strs = map[string]struct{}{}
+	} else {
+		p.ints = map[int64]struct{}{}
+	}
+	for _, item := range x.List {
+		sc, ok := c.asScalar(item)
+		if !ok || sc.param >= 0 || sc.fn != nil || !c.scalarFits(s, sc) {
+			return nil, false
+		}
+		if sc.val == types.DNull {
+			p.sawNull = true
+			continue
+		}
+		var ik int64
+		var sk string
+		if s.k == kNumeric {
+			d, ok := sc.val.(*types.DDecimal)
+			if !ok {
+				return nil, false
+			}
+			if ik, ok = decimalToScaled(d, s.scale); !ok {
+				return nil, false
+			}
+		} else if ik, sk, ok = scalarKey(s, sc.val); !ok {
+			return nil, false
+		}
+		if s.k == kString {
+			p.strs[sk] = struct{}{}
+		} else {
+			p.ints[ik] = struct{}{}
+		}
+	}
+	return p, true
+}
+
+func (p *inPred) eval(_ *Env, b *Batch, out []uint8) error {
+	a := b.Rec.Column(p.col)
+	hit, miss := tTrue, tFalse
+	if p.not {
+		hit, miss = tFalse, tTrue
+	}
+	if p.sawNull {
+		miss = tNull
+	}
+	if p.spec.k == kString {
+		sa := a.(*array.String)
+		for i := range out {
+			if _, ok := p.strs[sa.Value(i)]; ok {
+				out[i] = hit
+			} else {
+				out[i] = miss
+			}
+		}
+	} else {
+		p.kbuf = intKeys(p.spec, a, p.kbuf)
+		for i, k := range p.kbuf {
+			if _, ok := p.ints[k]; ok {
+				out[i] = hit
+			} else {
+				out[i] = miss
+			}
+		}
+	}
+	applyNulls(a, out)
+	return nil
 }

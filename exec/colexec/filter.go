@@ -3,6 +3,7 @@ package colexec
 import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/conflux-db/conflux/planner"
 )
@@ -85,6 +86,10 @@ func validMask(a arrow.Array, sel []int) []bool {
 }
 
 func takeArray(mem memory.Allocator, s colSpec, a arrow.Array, sel []int) arrow.Array {
+	if s.k == kNull {
+		// Columns the plan does not read: no values to gather.
+		return array.NewNull(len(sel))
+	}
 	valid := validMask(a, sel)
 	switch s.k {
 	case kInt, kNumeric:
@@ -129,18 +134,39 @@ func takeArray(mem memory.Allocator, s colSpec, a arrow.Array, sel []int) arrow.
 		}
 		return bld.NewArray()
 	case kString:
-		src := a.(*array.String)
-		bld := array.NewStringBuilder(mem)
-		defer bld.Release()
-		bld.Reserve(len(sel))
-		for _, i := range sel {
-			if src.IsNull(i) {
-				bld.AppendNull()
-			} else {
-				bld.Append(src.Value(i))
-			}
-		}
-		return bld.NewArray()
+		return takeStrings(a.(*array.String), sel, valid)
 	}
 	return array.NewNull(len(sel))
+}
+
+// takeStrings gathers strings into fresh offset and data buffers (one
+// pass to size them, one to copy), not through a builder's per-value
+// bookkeeping.
+func takeStrings(src *array.String, sel []int, valid []bool) arrow.Array {
+	total := 0
+	for _, i := range sel {
+		total += src.ValueLen(i)
+	}
+	offs := make([]int32, len(sel)+1)
+	data := make([]byte, 0, total)
+	for j, i := range sel {
+		data = append(data, src.Value(i)...)
+		offs[j+1] = int32(len(data))
+	}
+	var bm *memory.Buffer
+	nulls := 0
+	if valid != nil {
+		bits := make([]byte, bitutil.BytesForBits(int64(len(sel))))
+		for j, ok := range valid {
+			if ok {
+				bitutil.SetBit(bits, j)
+			} else {
+				nulls++
+			}
+		}
+		bm = memory.NewBufferBytes(bits)
+	}
+	d := array.NewData(arrow.BinaryTypes.String, len(sel), []*memory.Buffer{bm, memory.NewBufferBytes(arrow.GetBytes(offs)), memory.NewBufferBytes(data)}, nil, nulls, 0)
+	defer d.Release()
+	return array.MakeFromData(d)
 }

@@ -99,6 +99,18 @@ type scaledConst struct {
 	v   int64
 	s   colSpec
 	mem memory.Allocator
+	buf []int64 // v repeated, reused by numArithVal across batches
+}
+
+// fill returns n copies of the constant (read-only, shared).
+func (v *scaledConst) fill(n int) []int64 {
+	if len(v.buf) < n {
+		v.buf = make([]int64, n)
+		for i := range v.buf {
+			v.buf[i] = v.v
+		}
+	}
+	return v.buf[:n]
 }
 
 func (v *scaledConst) spec() colSpec { return v.s }
@@ -119,26 +131,42 @@ type numArithVal struct {
 
 func (v *numArithVal) spec() colSpec { return v.s }
 
+// operand returns an operand's values and validity; constants are not
+// materialized as arrays. release frees what eval allocated.
+func operand(env *Env, b *Batch, e valExpr) (vals []int64, arr arrow.Array, err error) {
+	if c, ok := e.(*scaledConst); ok {
+		return c.fill(b.Len()), nil, nil
+	}
+	a, err := e.eval(env, b)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a.(*array.Int64).Int64Values(), a, nil
+}
+
 func (v *numArithVal) eval(env *Env, b *Batch) (arrow.Array, error) {
-	la, err := v.l.eval(env, b)
+	x, la, err := operand(env, b, v.l)
 	if err != nil {
 		return nil, err
 	}
-	defer la.Release()
-	ra, err := v.r.eval(env, b)
+	if la != nil {
+		defer la.Release()
+	}
+	y, ra, err := operand(env, b, v.r)
 	if err != nil {
 		return nil, err
 	}
-	defer ra.Release()
+	if ra != nil {
+		defer ra.Release()
+	}
 	n := b.Len()
 	var valid []bool
-	if la.NullN() > 0 || ra.NullN() > 0 {
+	if la != nil && la.NullN() > 0 || ra != nil && ra.NullN() > 0 {
 		valid = make([]bool, n)
 		for i := range valid {
-			valid[i] = la.IsValid(i) && ra.IsValid(i)
+			valid[i] = (la == nil || la.IsValid(i)) && (ra == nil || ra.IsValid(i))
 		}
 	}
-	x, y := la.(*array.Int64).Int64Values(), ra.(*array.Int64).Int64Values()
 	// Operands of + and - are brought to the result scale first.
 	var lm, rm int64 = 1, 1
 	if v.op != '*' {
@@ -155,21 +183,21 @@ func (v *numArithVal) eval(env *Env, b *Batch) (arrow.Array, error) {
 			continue
 		}
 		var r int64
-		var ok bool
+		ok := true
 		switch v.op {
 		case '*':
 			r, ok = mulScaled(a, c)
-		case '+':
-			if a, ok = mulScaled(a, lm); ok {
-				if c, ok = mulScaled(c, rm); ok {
-					r, ok = a+c, true // |a|,|c| < 10^18: no int64 overflow
-				}
+		case '+', '-':
+			if lm != 1 {
+				a, ok = mulScaled(a, lm)
 			}
-		default:
-			if a, ok = mulScaled(a, lm); ok {
-				if c, ok = mulScaled(c, rm); ok {
-					r, ok = a-c, true
-				}
+			if ok && rm != 1 {
+				c, ok = mulScaled(c, rm)
+			}
+			if v.op == '+' {
+				r = a + c // |a|,|c| < 10^18: no int64 overflow
+			} else {
+				r = a - c
 			}
 		}
 		if !ok || r >= pow10[18] || r <= -pow10[18] {
