@@ -58,10 +58,14 @@
 // converts them with pqfile.AppendRows. INSERT hands its rows to one
 // lake.Appender per statement (the whole insert runs at open, so the
 // appender is always closed); UPDATE and DELETE pass the locators the
-// scan put in lake_rowid to Table.Update/Delete. Lake rows have no
-// EvalPlanQual: a row deleted in the snapshot is skipped, one deleted
-// after it fails as the lake reports (40001, or RetryStatementError at
-// READ COMMITTED, which restarts the statement). as_of() scans read
+// scan put in lake_rowid to Table.Update/Delete. A row deleted in the
+// snapshot is skipped. One changed after it is, at READ COMMITTED, a
+// lake.RowChangedError carrying its newest version (an UPDATE links the
+// old row to the new one): single-table UPDATE/DELETE re-check the WHERE
+// clause on that version and write it (EvalPlanQual, as for row tables);
+// with FROM/USING, and in MERGE, the error unwraps to a
+// RetryStatementError and the statement restarts. REPEATABLE READ and
+// SERIALIZABLE get 40001. as_of() scans read
 // through a read-only transaction from txn.DB.BeginAsOf.
 //
 // Correlated subqueries and LATERAL joins re-run their sub-plan per

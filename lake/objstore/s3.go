@@ -2,6 +2,7 @@ package objstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -129,27 +130,64 @@ func (s *s3Store) Put(ctx context.Context, name string, r io.Reader, size int64)
 		return err
 	}
 	// Count what minio consumes so a reader shorter than size is an error
-	// even if the server accepted what it got.
-	cr := &countingReader{r: ctxReader{ctx, r}}
+	// even if the server accepted what it got; a reader longer than size
+	// fails the upload itself (exactReader), so no object appears.
+	var body io.Reader = ctxReader{ctx, r}
+	var exact *exactReader
+	if size >= 0 {
+		exact = &exactReader{r: body, left: size}
+		body = exact
+	}
+	cr := &countingReader{r: body}
 	_, err := s.client.PutObject(ctx, s.bucket, s.key(name), cr, size,
 		minio.PutObjectOptions{ContentType: "application/octet-stream", DisableContentSha256: true})
 	if err != nil {
-		return fmt.Errorf("objstore: put %q: %w", name, err)
-	}
-	if size >= 0 && cr.n == size {
-		// minio stops at size bytes; a longer reader is as wrong as a
-		// shorter one.
-		var b [1]byte
-		if n, _ := io.ReadFull(cr, b[:]); n > 0 {
+		if exact != nil && exact.tooLong {
+			// net/http probes for extra bytes only after sending
+			// Content-Length of them, so the server may already hold a
+			// complete object of the first size bytes.
 			_ = s.client.RemoveObject(ctx, s.bucket, s.key(name), minio.RemoveObjectOptions{})
-			return fmt.Errorf("objstore: put %q: reader holds more than %d bytes", name, size)
 		}
+		return fmt.Errorf("objstore: put %q: %w", name, err)
 	}
 	if size >= 0 && cr.n != size {
 		_ = s.client.RemoveObject(ctx, s.bucket, s.key(name), minio.RemoveObjectOptions{})
 		return fmt.Errorf("objstore: put %q: read %d bytes, expected %d", name, cr.n, size)
 	}
 	return nil
+}
+
+// exactReader yields at most left bytes and then fails instead of
+// reporting EOF if r still has data (tooLong), so the upload fails.
+type exactReader struct {
+	r       io.Reader
+	left    int64
+	tooLong bool
+}
+
+func (e *exactReader) Read(p []byte) (int, error) {
+	if e.left <= 0 {
+		var b [1]byte
+		for {
+			n, err := e.r.Read(b[:])
+			if n > 0 {
+				e.tooLong = true
+				return 0, errors.New("objstore: reader holds more bytes than the declared size")
+			}
+			if err != nil {
+				return 0, io.EOF
+			}
+		}
+	}
+	if int64(len(p)) > e.left {
+		p = p[:e.left]
+	}
+	n, err := e.r.Read(p)
+	e.left -= int64(n)
+	if err == io.EOF && e.left == 0 {
+		err = nil // checked for extra bytes on the next call
+	}
+	return n, err
 }
 
 type countingReader struct {
