@@ -243,14 +243,35 @@ func (s *Store) optimizeCandidate(m *manifestEntry, deleted int64) (small, dirty
 	return m.Rows < s.opts.TargetFileRows/4, deleted*5 >= m.Rows && deleted > 0
 }
 
-// optimize rewrites each partition's small files into one and every file
+// optimize is OPTIMIZE / VACUUM FULL: it flushes inlined rows first --
+// the statement promises a table of compacted files, a superset of what
+// plain VACUUM's flush does -- then compacts (the flushed file is merged
+// with the other small ones).
+func (s *Store) optimize(ctx context.Context, desc *catalog.Table, report func(Progress)) error {
+	t, err := s.table(desc)
+	if err != nil {
+		return err
+	}
+	// Only a table with inlined rows gets a flush job (and its log entry).
+	if n, _, err := s.inlineStats(ctx, t); err != nil {
+		return err
+	} else if n > 0 {
+		if err := s.flush(ctx, desc); err != nil {
+			return err
+		}
+	}
+	return s.compact(ctx, desc, report)
+}
+
+// compact rewrites each partition's small files into one and every file
 // with many deletions, one transaction per partition. Protocol (doc.go):
 // read at a snapshot and write the new file, then lock the old manifest
 // entries exclusively with NOWAIT (a deleter holds KEY SHARE on them),
 // move the snapshot forward and re-read their deletions; a partition
 // whose files are busy or whose deletions changed is left for later and
-// its new file deleted.
-func (s *Store) optimize(ctx context.Context, desc *catalog.Table, report func(Progress)) (err error) {
+// its new file deleted. The background loop calls it directly: inlined
+// rows are flushed there by their own thresholds.
+func (s *Store) compact(ctx context.Context, desc *catalog.Table, report func(Progress)) (err error) {
 	t, err := s.table(desc)
 	if err != nil {
 		return err
@@ -704,7 +725,7 @@ func (s *Store) maintainTable(ctx context.Context, desc *catalog.Table, optimize
 			small += len(g)
 		}
 		if small >= optimizeSmallFiles {
-			if err := s.optimize(ctx, desc, nil); err != nil {
+			if err := s.compact(ctx, desc, nil); err != nil {
 				return fmt.Errorf("optimize: %w", err)
 			}
 		}

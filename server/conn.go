@@ -232,7 +232,10 @@ func isTimeout(err error) bool {
 
 // receiveErr classifies a failed Receive.
 func (c *conn) receiveErr(err error) error {
-	if c.ctx.Err() != nil {
+	// The wake-up deadline can fire before cancellation has reached this
+	// connection's context (contexts cancel their children in no set
+	// order), so the server's closing flag counts too.
+	if c.ctx.Err() != nil || (isTimeout(err) && c.srv.isClosing()) {
 		return c.shutdownErr()
 	}
 	if isNetClosed(err) {

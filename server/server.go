@@ -208,6 +208,13 @@ func (s *Server) wakeAll() {
 	}
 }
 
+// isClosing reports whether shutdown has begun (wakeAll ran).
+func (s *Server) isClosing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closing
+}
+
 func wake(c *conn) {
 	_ = c.nc.SetReadDeadline(time.Unix(1, 0))
 	_ = c.nc.SetWriteDeadline(time.Now().Add(5 * time.Second))

@@ -59,6 +59,9 @@ const (
 // inlined rows.
 type LakeMode struct {
 	Optimize bool
+	// KeepTables leaves the SQL alone (for files already written for lake
+	// tables); only Optimize's VACUUM FULL applies.
+	KeepTables bool
 
 	// Per-file state (StartFile resets it).
 	keyed   map[string]bool // tables whose unique constraints were dropped
@@ -94,6 +97,9 @@ func (m *LakeMode) Prepare(ctx context.Context, ex Executor, rec *Record) (strin
 		// Unparsable SQL fails the same way on any table.
 		return rec.SQL, "", nil
 	}
+	if m.KeepTables {
+		return m.beforeRun(ctx, ex, rec, tree, false)
+	}
 	if catalogKeys.MatchString(rec.SQL) {
 		return "", SkipCatalogKeys, nil
 	}
@@ -117,15 +123,25 @@ func (m *LakeMode) Prepare(ctx context.Context, ex Executor, rec *Record) (strin
 			return "", skip, nil
 		}
 	}
-	changed := false
-	writes := false
+	return m.beforeRun(ctx, ex, rec, tree, true)
+}
+
+// beforeRun rewrites rec's statements (when rewrite is set), tracks
+// transaction blocks and writes, and runs Optimize's VACUUM FULL.
+func (m *LakeMode) beforeRun(ctx context.Context, ex Executor, rec *Record, tree *pg_query.ParseResult, rewrite bool) (string, string, error) {
+	changed, writes := false, false
 	for _, raw := range tree.Stmts {
-		c, w := m.rewrite(rec, raw)
-		changed = changed || c
-		writes = writes || w
+		m.trackTxn(raw.Stmt)
+		if isWrite(raw.Stmt) {
+			writes = true
+		}
+		if rewrite && m.rewrite(rec, raw) {
+			changed = true
+		}
 	}
 	sql := rec.SQL
 	if changed {
+		var err error
 		if sql, err = pg_query.Deparse(tree); err != nil {
 			return "", "", fmt.Errorf("lake mode: deparse: %w", err)
 		}
@@ -141,6 +157,33 @@ func (m *LakeMode) Prepare(ctx context.Context, ex Executor, rec *Record) (strin
 		m.dirty = true
 	}
 	return sql, "", nil
+}
+
+// trackTxn follows BEGIN ... COMMIT: VACUUM cannot run inside a block.
+func (m *LakeMode) trackTxn(st *pg_query.Node) {
+	ts := st.GetTransactionStmt()
+	if ts == nil {
+		return
+	}
+	switch ts.Kind {
+	case pg_query.TransactionStmtKind_TRANS_STMT_BEGIN, pg_query.TransactionStmtKind_TRANS_STMT_START:
+		m.inTxn = true
+	case pg_query.TransactionStmtKind_TRANS_STMT_COMMIT, pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK,
+		pg_query.TransactionStmtKind_TRANS_STMT_PREPARE:
+		m.inTxn = false
+	}
+}
+
+// isWrite: statements after which rows may sit outside compacted files.
+func isWrite(st *pg_query.Node) bool {
+	switch n := st.Node.(type) {
+	case *pg_query.Node_InsertStmt, *pg_query.Node_UpdateStmt, *pg_query.Node_DeleteStmt,
+		*pg_query.Node_MergeStmt, *pg_query.Node_CopyStmt, *pg_query.Node_CreateTableAsStmt:
+		return true
+	case *pg_query.Node_SelectStmt:
+		return n.SelectStmt.IntoClause != nil
+	}
+	return false
 }
 
 // skipReason says why st (a statement of rec) cannot run as in row mode.
@@ -191,11 +234,11 @@ func (m *LakeMode) skipReason(rec *Record, st *pg_query.Node) string {
 }
 
 // rewrite turns st's tables into lake tables. It reports whether st
-// changed and whether it writes rows.
+// changed.
 // Table state (keys dropped, taint) changes only for statements expected
 // to succeed: a CREATE TABLE that must fail (42P07) leaves the existing
 // table as it was.
-func (m *LakeMode) rewrite(rec *Record, raw *pg_query.RawStmt) (changed, writes bool) {
+func (m *LakeMode) rewrite(rec *Record, raw *pg_query.RawStmt) (changed bool) {
 	st := raw.Stmt
 	ok := !rec.ExpectError
 	switch n := st.Node.(type) {
@@ -210,27 +253,27 @@ func (m *LakeMode) rewrite(rec *Record, raw *pg_query.RawStmt) (changed, writes 
 		if !hasFormat(cs.Options) {
 			cs.Options = append(cs.Options, lakeOption())
 		}
-		return true, false
+		return true
 	case *pg_query.Node_CreateTableAsStmt:
 		if n.CreateTableAsStmt.Objtype != pg_query.ObjectType_OBJECT_TABLE {
-			return false, false
+			return false
 		}
 		into := n.CreateTableAsStmt.Into
 		if ok {
 			m.forget(qual(into.GetRel()))
 		}
 		if hasFormat(into.Options) {
-			return false, true
+			return false
 		}
 		into.Options = append(into.Options, lakeOption())
-		return true, true
+		return true
 	case *pg_query.Node_SelectStmt:
 		// SELECT ... INTO t has no WITH clause: it becomes CREATE TABLE t
 		// WITH (format = 'lake') AS SELECT ...
 		sel := n.SelectStmt
 		into := sel.IntoClause
 		if into == nil {
-			return false, false
+			return false
 		}
 		if ok {
 			m.forget(qual(into.GetRel()))
@@ -239,7 +282,7 @@ func (m *LakeMode) rewrite(rec *Record, raw *pg_query.RawStmt) (changed, writes 
 		into.Options = append(into.Options, lakeOption())
 		raw.Stmt = &pg_query.Node{Node: &pg_query.Node_CreateTableAsStmt{CreateTableAsStmt: &pg_query.CreateTableAsStmt{
 			Query: st, Into: into, Objtype: pg_query.ObjectType_OBJECT_TABLE}}}
-		return true, true
+		return true
 	case *pg_query.Node_DropStmt:
 		if n.DropStmt.RemoveType == pg_query.ObjectType_OBJECT_TABLE && ok {
 			for _, o := range n.DropStmt.Objects {
@@ -267,19 +310,8 @@ func (m *LakeMode) rewrite(rec *Record, raw *pg_query.RawStmt) (changed, writes 
 				delete(m.tainted, qual(r.GetRangeVar()))
 			}
 		}
-	case *pg_query.Node_TransactionStmt:
-		switch n.TransactionStmt.Kind {
-		case pg_query.TransactionStmtKind_TRANS_STMT_BEGIN, pg_query.TransactionStmtKind_TRANS_STMT_START:
-			m.inTxn = true
-		case pg_query.TransactionStmtKind_TRANS_STMT_COMMIT, pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK,
-			pg_query.TransactionStmtKind_TRANS_STMT_PREPARE:
-			m.inTxn = false
-		}
-	case *pg_query.Node_InsertStmt, *pg_query.Node_UpdateStmt, *pg_query.Node_DeleteStmt,
-		*pg_query.Node_MergeStmt, *pg_query.Node_CopyStmt:
-		return false, true
 	}
-	return false, false
+	return false
 }
 
 // dropKeys removes cs's PRIMARY KEY and UNIQUE constraints, keeping the
@@ -446,4 +478,54 @@ func writeTarget(st *pg_query.Node) string {
 		return qual(n.CopyStmt.GetRelation())
 	}
 	return ""
+}
+
+// RowOracle is LakeMode's inverse, for running testdata/lake/*.test on
+// PostgreSQL (the oracle for their expected results): it strips the lake
+// storage options (format, partition_by, compression) from CREATE TABLE
+// and turns OPTIMIZE, which PostgreSQL does not know, into VACUUM FULL.
+type RowOracle struct{}
+
+// StartFile implements Mode.
+func (RowOracle) StartFile(string) {}
+
+// Prepare implements Mode.
+func (RowOracle) Prepare(_ context.Context, _ Executor, rec *Record) (string, string, error) {
+	if f := strings.Fields(rec.SQL); len(f) > 0 && strings.EqualFold(f[0], "OPTIMIZE") {
+		return "VACUUM FULL " + strings.Join(f[1:], " "), "", nil
+	}
+	tree, err := pg_query.Parse(rec.SQL)
+	if err != nil {
+		return rec.SQL, "", nil
+	}
+	changed := false
+	for _, raw := range tree.Stmts {
+		var opts *[]*pg_query.Node
+		switch n := raw.Stmt.Node.(type) {
+		case *pg_query.Node_CreateStmt:
+			opts = &n.CreateStmt.Options
+		case *pg_query.Node_CreateTableAsStmt:
+			opts = &n.CreateTableAsStmt.Into.Options
+		default:
+			continue
+		}
+		kept := (*opts)[:0]
+		for _, o := range *opts {
+			switch strings.ToLower(o.GetDefElem().GetDefname()) {
+			case "format", "partition_by", "compression":
+				changed = true
+				continue
+			}
+			kept = append(kept, o)
+		}
+		*opts = kept
+	}
+	if !changed {
+		return rec.SQL, "", nil
+	}
+	sql, err := pg_query.Deparse(tree)
+	if err != nil {
+		return "", "", fmt.Errorf("row oracle: deparse: %w", err)
+	}
+	return sql, "", nil
 }

@@ -28,24 +28,34 @@ import (
 //   - optimize: as background without the loop, plus VACUUM FULL before
 //     the first query after writes, so queries read compacted files.
 //
+// The direct mode is the slow one (every scan opens about 30 files), so
+// by default it runs a fifth of select1-3's queries; set
+// CONFLUX_SLT_LAKE_FULL=1 to run them all.
+//
 // layout says what the select files' tables must look like at their end
 // (proving the mode put rows where it claims).
 var lakeModes = []struct {
 	name     string
 	optimize bool
-	opts     lake.Options
-	layout   func(files, fileRows, rows int64) bool
+	// sample > 1 runs only every sample-th query of select1-3 unless
+	// lakeFullEnv is set (every statement still runs).
+	sample int
+	opts   lake.Options
+	layout func(files, fileRows, rows int64) bool
 }{
-	{"inline", false, lake.Options{MaintenanceInterval: time.Hour},
+	{"inline", false, 1, lake.Options{MaintenanceInterval: time.Hour},
 		func(files, fileRows, rows int64) bool { return files == 0 }},
-	{"direct", false, lake.Options{DirectWriteRows: 1, MaintenanceInterval: time.Hour},
+	{"direct", false, 5, lake.Options{DirectWriteRows: 1, MaintenanceInterval: time.Hour},
 		func(files, fileRows, rows int64) bool { return fileRows == rows && files == rows }},
-	{"background", false, lake.Options{DirectWriteRows: 3, InlineFlushRows: 4, FlushAge: 20 * time.Millisecond,
+	{"background", false, 1, lake.Options{DirectWriteRows: 3, InlineFlushRows: 4, FlushAge: 20 * time.Millisecond,
 		TargetFileRows: 64, MaintenanceInterval: 20 * time.Millisecond},
 		func(files, fileRows, rows int64) bool { return files > 0 }},
-	{"optimize", true, lake.Options{DirectWriteRows: 3, TargetFileRows: 64, MaintenanceInterval: time.Hour},
+	{"optimize", true, 1, lake.Options{DirectWriteRows: 3, TargetFileRows: 64, MaintenanceInterval: time.Hour},
 		func(files, fileRows, rows int64) bool { return fileRows == rows && files < rows }},
 }
+
+// lakeFullEnv makes TestLakeMode run every query in every mode.
+const lakeFullEnv = "CONFLUX_SLT_LAKE_FULL"
 
 func openLakeEngine(t *testing.T, opts lake.Options) *sql.Engine {
 	t.Helper()
@@ -94,7 +104,8 @@ func (lt *lakeTally) String() string {
 
 // TestLakeMode runs the shared corpus (select1-3, evidence/) and the
 // project's testdata/*.test on lake tables (see LakeMode), in process,
-// against the same expected results as row tables.
+// against the same expected results as row tables; and testdata/lake/*.test
+// (already on lake tables) in each storage layout.
 func TestLakeMode(t *testing.T) {
 	selects, evidence := corpusFiles(t)
 	known, err := ReadKeyList(filepath.Join("testdata", "evidence-expected-failures.txt"))
@@ -102,10 +113,17 @@ func TestLakeMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	project := projectFiles(t)
+	lakeFiles, err := filepath.Glob(filepath.Join("testdata", "lake", "*.test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	project = append(project, lakeFiles...)
+	full := os.Getenv(lakeFullEnv) != ""
 	for _, mode := range lakeModes {
 		t.Run(mode.name, func(t *testing.T) {
 			tally := &lakeTally{by: map[string]int{}}
-			run := func(t *testing.T, path string, checkLayout bool) *FileResult {
+			run := func(t *testing.T, path string, isSelect bool) *FileResult {
+				keep := filepath.Base(filepath.Dir(path)) == "lake"
 				ctx := context.Background()
 				ex, err := NewEngineExecutor(ctx, openLakeEngine(t, mode.opts))
 				if err != nil {
@@ -116,11 +134,14 @@ func TestLakeMode(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				res, err := (&Runner{Exec: ex, Mode: &LakeMode{Optimize: mode.optimize}}).Run(ctx, f)
+				if isSelect && mode.sample > 1 && !full {
+					lakeSample(f, mode.sample)
+				}
+				res, err := (&Runner{Exec: ex, Mode: &LakeMode{Optimize: mode.optimize, KeepTables: keep}}).Run(ctx, f)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if checkLayout {
+				if isSelect {
 					files, fileRows, rows := lakeLayout(t, ex)
 					t.Logf("layout: %d rows, %d of them in %d files", rows, fileRows, files)
 					if rows == 0 || !mode.layout(files, fileRows, rows) {
@@ -138,8 +159,8 @@ func TestLakeMode(t *testing.T) {
 			}
 			for _, f := range append(evidence, project...) {
 				name := filepath.Base(f)
-				if strings.Contains(f, "evidence") {
-					name = "evidence/" + name
+				if d := filepath.Base(filepath.Dir(f)); d == "evidence" || d == "lake" {
+					name = d + "/" + name
 				}
 				t.Run(name, func(t *testing.T) {
 					res := run(t, f, false)
@@ -199,4 +220,20 @@ func lakeLayout(t *testing.T, ex Executor) (files, fileRows, rows int64) {
 		rows += num(fmt.Sprintf("SELECT count(*) FROM %q", r[0].Text))
 	}
 	return files, fileRows, rows
+}
+
+// lakeSample keeps every statement of f (they build the tables) and every
+// n-th query.
+func lakeSample(f *File, n int) {
+	q := 0
+	out := f.Records[:0]
+	for _, r := range f.Records {
+		if r.Kind == Query {
+			if q++; q%n != 1 {
+				continue
+			}
+		}
+		out = append(out, r)
+	}
+	f.Records = out
 }

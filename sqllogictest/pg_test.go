@@ -153,3 +153,38 @@ func TestProjectCorpusPostgres(t *testing.T) {
 		}
 	}
 }
+
+// TestLakeFilesPostgres runs testdata/lake/*.test (and the bug
+// reproductions in testdata/lake/bugs/) on PostgreSQL 15 with
+// the lake storage options stripped (RowOracle): their expected results
+// are what row tables give. With SLT_UPDATE=1 it rewrites the expected
+// blocks from PostgreSQL's output.
+func TestLakeFilesPostgres(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "lake", "*.test"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no testdata/lake/*.test files (%v)", err)
+	}
+	bugs, _ := filepath.Glob(filepath.Join("testdata", "lake", "bugs", "*.test"))
+	files = append(files, bugs...)
+	pg := pgtest.StartPostgres(t)
+	for i, f := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".test"), func(t *testing.T) {
+			ctx := context.Background()
+			ex, err := Connect(ctx, freshDB(t, pg, 1000+i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ex.Close(ctx)
+			res, err := (&Runner{Exec: ex, Mode: RowOracle{}, Rewrite: update}).RunFile(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			requireAllPass(t, res)
+			if update {
+				if err := os.WriteFile(f, res.Rewritten, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -85,6 +85,7 @@ type compiler struct {
 	specs  []colSpec
 	mem    memory.Allocator
 	consts ConstCompiler
+	memo   map[string]*memoVal // computed subexpressions by text
 }
 
 func (c *compiler) colRef(e planner.Expr) (int, bool) {

@@ -15,6 +15,15 @@ type filterOp struct {
 	tri  []uint8
 	sel  []int
 	cols []arrow.Array
+
+	// Directly over a record scan, the filter converts only the columns
+	// the predicate reads for all rows, and the others only for the rows
+	// it keeps (late materialization: a lake scan's selective filters
+	// then skip most of the decimal and integer conversions).
+	rs       *recordScan
+	predCols []bool
+	pSpecs   []colSpec // the scan's layout, columns the predicate does not read as kNull
+	pSchema  *arrow.Schema
 }
 
 // NewFilter keeps the rows of in (laid out as inSpecs) for which e is
@@ -25,13 +34,36 @@ func NewFilter(mem memory.Allocator, in Operator, inSpecs Specs, e planner.Expr,
 	if !ok {
 		return nil, false
 	}
-	return &filterOp{in: in, mem: mem, p: p}, true
+	f := &filterOp{in: in, mem: mem, p: p}
+	if rs, ok := in.(*recordScan); ok {
+		f.rs = rs
+		f.predCols = make([]bool, len(rs.specs))
+		planner.WalkExpr(e, func(x planner.Expr) bool {
+			if r, ok := x.(*planner.ColRef); ok && r.Idx >= 0 && r.Idx < len(f.predCols) {
+				f.predCols[r.Idx] = true
+			}
+			return true
+		})
+		f.pSpecs = make([]colSpec, len(rs.specs))
+		for i, s := range rs.specs {
+			if f.predCols[i] {
+				f.pSpecs[i] = s
+			} else {
+				f.pSpecs[i] = colSpec{t: s.t, k: kNull}
+			}
+		}
+		f.pSchema = schemaFor(f.pSpecs)
+	}
+	return f, true
 }
 
 func (f *filterOp) Open(env *Env) error { return f.in.Open(env) }
 func (f *filterOp) Close()              { f.in.Close() }
 
 func (f *filterOp) Next(env *Env) (*Batch, error) {
+	if f.rs != nil {
+		return f.nextLate(env)
+	}
 	for {
 		b, err := f.in.Next(env)
 		if err != nil || b == nil {
@@ -62,6 +94,82 @@ func (f *filterOp) Next(env *Env) (*Batch, error) {
 		out := take(f.mem, b, f.sel)
 		b.Release()
 		return out, nil
+	}
+}
+
+// nextLate is Next over a record scan (see filterOp.rs).
+func (f *filterOp) nextLate(env *Env) (*Batch, error) {
+	rs := f.rs
+	for {
+		rec, err := rs.nextRecord(env)
+		if err != nil || rec == nil {
+			return nil, err
+		}
+		n := int(rec.NumRows())
+		pcols := make([]arrow.Array, len(rs.specs))
+		for i := range pcols {
+			if !f.predCols[i] {
+				pcols[i] = array.NewNull(n)
+			} else if pcols[i], err = rs.convert(i, rec); err != nil {
+				releaseArrays(pcols[:i])
+				rec.Release()
+				return nil, err
+			}
+		}
+		pb := newBatch(f.pSchema, f.pSpecs, pcols, n)
+		if cap(f.tri) < n {
+			f.tri = make([]uint8, n)
+		}
+		tri := f.tri[:n]
+		if err := f.p.eval(env, pb, tri); err != nil {
+			pb.Release()
+			rec.Release()
+			return nil, err
+		}
+		f.sel = f.sel[:0]
+		for i, v := range tri {
+			if v == tTrue {
+				f.sel = append(f.sel, i)
+			}
+		}
+		if len(f.sel) == 0 {
+			pb.Release()
+			rec.Release()
+			continue
+		}
+		all := len(f.sel) == n
+		cols := make([]arrow.Array, len(rs.specs))
+		for i, s := range rs.specs {
+			switch {
+			case f.predCols[i] && all:
+				cols[i] = pb.Rec.Column(i)
+				cols[i].Retain()
+			case f.predCols[i]:
+				cols[i] = takeArray(f.mem, s, pb.Rec.Column(i), f.sel)
+			case all:
+				cols[i], err = rs.convert(i, rec)
+			default:
+				cols[i], err = rs.convertSel(i, rec, f.sel)
+			}
+			if err != nil {
+				releaseArrays(cols[:i])
+				break
+			}
+		}
+		pb.Release()
+		rec.Release()
+		if err != nil {
+			return nil, err
+		}
+		return newBatch(rs.schema, rs.specs, cols, len(f.sel)), nil
+	}
+}
+
+func releaseArrays(as []arrow.Array) {
+	for _, a := range as {
+		if a != nil {
+			a.Release()
+		}
 	}
 }
 

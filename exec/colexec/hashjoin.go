@@ -9,12 +9,17 @@ import (
 	"github.com/conflux-db/conflux/planner"
 )
 
-// Hash join. The build side is drained in Open into one set of columns
-// (its batches concatenated) and hashed on its key columns; probe
-// batches then stream through. Matches are emitted in the row engine's
-// order -- probe rows in order, each with its build rows in build order
-// -- so results are identical to exec's hashJoinOp, not just equal as
-// sets. Keys compare as the row engine's hash keys do (types.AppendHashKey
+// Hash join. Matches are emitted in the row engine's order -- probe
+// rows in order, each with its build rows in build order -- so results
+// are identical to exec's hashJoinOp, not just equal as sets, whichever
+// side is hashed. Open reads up to joinSmallRows rows of the build side;
+// if it ends there, it is hashed and probe batches stream through. If
+// not, but the probe side is that small, the probe side is hashed
+// instead and the build side streams (TPC-H's joins of a filtered
+// orders with all of lineitem, which the planner puts on the build
+// side): the matches are collected with their probe row numbers and
+// emitted at the end, sorted (stably) by probe row, which is the row
+// engine's order. Otherwise the build side is hashed after all. Keys compare as the row engine's hash keys do (types.AppendHashKey
 // equality), which for the kinds accepted here is equality of the batch
 // values: ints of any width, dates, timestamps of one family, numerics of
 // one scale, strings byte for byte. A NULL key never matches.
@@ -34,166 +39,149 @@ const (
 // joinOutRows bounds the rows of one output batch when keys repeat.
 const joinOutRows = 4 * BatchSize
 
-type hashJoinOp struct {
-	mem          memory.Allocator
-	probe, build Operator
-	pSpecs       []colSpec
-	bSpecs       []colSpec
-	pKeys, bKeys []int
-	typ          JoinType
-	out          []colSpec
-	schema       *arrow.Schema
-	single       bool // one fixed-width key: hash its int64 comparison key
-	buildOpen    bool
-	bcols        []arrow.Array
-	intHT        map[int64]int32
-	strHT        map[string]int32
-	next         []int32 // build row -> next build row with the same key, -1 at the end
-	cur          *Batch  // probe batch being joined
-	pos          int     // next probe row of cur
-	curKeys      []int64
-	kbuf, kbufB  []int64
-	hbuf         []byte
-	pSel, bSel   []int
+// joinSmallRows: a side with at most this many rows is small enough to
+// hash first (see above).
+const joinSmallRows = 1 << 18
+
+// joinTable is one side's rows (its batches concatenated) hashed on
+// its key columns.
+type joinTable struct {
+	specs  []colSpec
+	keys   []int
+	single bool // one fixed-width key: hash its int64 comparison key
+	cols   []arrow.Array
+	n      int
+	intHT  map[int64]int32
+	strHT  map[string]int32
+	next   []int32 // row -> next row with the same key, -1 at the end
+	hbuf   []byte
 }
 
-// NewHashJoin joins probe with build on probeKeys[i] = buildKeys[i]
-// (column references into each side's batches). ok is false unless every
-// key pair is two columns of one batch kind whose batch equality is the
-// row engine's (floats are left to it: -0 and NaN hashing).
-func NewHashJoin(mem memory.Allocator, probe Operator, probeSpecs Specs, build Operator, buildSpecs Specs, probeKeys, buildKeys []planner.Expr, typ JoinType) (Operator, Specs, bool) {
-	if len(probeKeys) == 0 || len(probeKeys) != len(buildKeys) {
-		return nil, Specs{}, false
+func newJoinTable(mem memory.Allocator, specs []colSpec, keys []int, batches []*Batch) (*joinTable, error) {
+	t := &joinTable{specs: specs, keys: keys, single: len(keys) == 1 && specs[keys[0]].k != kString}
+	for _, b := range batches {
+		t.n += b.Len()
 	}
-	o := &hashJoinOp{mem: mem, probe: probe, build: build, pSpecs: probeSpecs.s, bSpecs: buildSpecs.s, typ: typ}
-	for i := range probeKeys {
-		pc := &compiler{specs: o.pSpecs}
-		bc := &compiler{specs: o.bSpecs}
-		pi, ok1 := pc.colRef(probeKeys[i])
-		bi, ok2 := bc.colRef(buildKeys[i])
-		if !ok1 || !ok2 {
-			return nil, Specs{}, false
-		}
-		ps, bs := o.pSpecs[pi], o.bSpecs[bi]
-		if ps.k != bs.k || ps.t.Family != bs.t.Family || ps.k == kNumeric && ps.scale != bs.scale {
-			return nil, Specs{}, false
-		}
-		switch ps.k {
-		case kInt, kString, kDate, kTS, kNumeric, kBool:
+	t.cols = make([]arrow.Array, len(specs))
+	for c, s := range specs {
+		switch {
+		case s.k == kNull || len(batches) == 0:
+			t.cols[c] = array.NewNull(t.n)
+		case len(batches) == 1:
+			t.cols[c] = batches[0].Rec.Column(c)
+			t.cols[c].Retain()
 		default:
-			return nil, Specs{}, false
+			arrs := make([]arrow.Array, len(batches))
+			for i, b := range batches {
+				arrs[i] = b.Rec.Column(c)
+			}
+			a, err := array.Concatenate(arrs, mem)
+			if err != nil {
+				t.release()
+				return nil, err
+			}
+			t.cols[c] = a
 		}
-		o.pKeys, o.bKeys = append(o.pKeys, pi), append(o.bKeys, bi)
 	}
-	o.single = len(o.pKeys) == 1 && o.pSpecs[o.pKeys[0]].k != kString
-	out := Specs{s: o.pSpecs, fallible: probeSpecs.fallible || buildSpecs.fallible}
-	if typ == InnerJoin {
-		out.s = append(append([]colSpec{}, o.pSpecs...), o.bSpecs...)
-	}
-	o.out = out.s
-	o.schema = schemaFor(out.s)
-	return o, out, true
-}
-
-func (o *hashJoinOp) Open(env *Env) error {
-	o.release()
-	if err := o.build.Open(env); err != nil {
-		o.build.Close()
-		return err
-	}
-	var batches []*Batch
-	defer func() {
-		for _, b := range batches {
-			b.Release()
+	t.next = make([]int32, t.n)
+	// Inserting from the last row to the first leaves every chain in
+	// row order.
+	if t.single {
+		t.intHT = make(map[int64]int32, t.n)
+		if t.n == 0 {
+			return t, nil
 		}
-	}()
-	n := 0
-	for {
-		b, err := o.build.Next(env)
-		if err != nil {
-			o.build.Close()
-			return err
-		}
-		if b == nil {
-			break
-		}
-		batches = append(batches, b)
-		n += b.Len()
-	}
-	o.build.Close()
-	o.bcols = make([]arrow.Array, len(o.bSpecs))
-	for c, s := range o.bSpecs {
-		if s.k == kNull || len(batches) == 0 {
-			o.bcols[c] = array.NewNull(n)
-			continue
-		}
-		if len(batches) == 1 {
-			o.bcols[c] = batches[0].Rec.Column(c)
-			o.bcols[c].Retain()
-			continue
-		}
-		arrs := make([]arrow.Array, len(batches))
-		for i, b := range batches {
-			arrs[i] = b.Rec.Column(c)
-		}
-		a, err := array.Concatenate(arrs, o.mem)
-		if err != nil {
-			return err
-		}
-		o.bcols[c] = a
-	}
-	o.next = make([]int32, n)
-	if o.single {
-		o.intHT = make(map[int64]int32, n)
-	} else {
-		o.strHT = make(map[string]int32, n)
-	}
-	if n > 0 {
-		o.hashBuild(n)
-	}
-	return o.probe.Open(env)
-}
-
-// hashBuild chains build rows by key; inserting from the last row to the
-// first leaves every chain in build order.
-func (o *hashJoinOp) hashBuild(n int) {
-	if o.single {
-		c := o.bKeys[0]
-		arr := o.bcols[c]
-		keys := intKeys(o.bSpecs[c], arr, nil)
+		c := keys[0]
+		arr := t.cols[c]
+		ks := intKeys(specs[c], arr, nil)
 		nulls := arr.NullN() > 0
-		for i := n - 1; i >= 0; i-- {
+		for i := t.n - 1; i >= 0; i-- {
 			if nulls && arr.IsNull(i) {
 				continue
 			}
-			h, ok := o.intHT[keys[i]]
+			h, ok := t.intHT[ks[i]]
 			if !ok {
 				h = -1
 			}
-			o.next[i] = h
-			o.intHT[keys[i]] = int32(i)
+			t.next[i] = h
+			t.intHT[ks[i]] = int32(i)
 		}
-		return
+		return t, nil
 	}
-	for i := n - 1; i >= 0; i-- {
-		k, ok := o.appendKey(o.hbuf[:0], o.bcols, o.bSpecs, o.bKeys, i)
-		o.hbuf = k
+	t.strHT = make(map[string]int32, t.n)
+	for i := t.n - 1; i >= 0; i-- {
+		k, ok := appendJoinKey(t.hbuf[:0], t.cols, specs, keys, i)
+		t.hbuf = k
 		if !ok {
 			continue
 		}
-		h, found := o.strHT[string(k)]
+		h, found := t.strHT[string(k)]
 		if !found {
 			h = -1
 		}
-		o.next[i] = h
-		o.strHT[string(k)] = int32(i)
+		t.next[i] = h
+		t.strHT[string(k)] = int32(i)
+	}
+	return t, nil
+}
+
+func (t *joinTable) release() {
+	for _, c := range t.cols {
+		if c != nil {
+			c.Release()
+		}
+	}
+	t.cols = nil
+}
+
+// prober looks up the rows of one batch of the other side.
+type prober struct {
+	t     *joinTable
+	specs []colSpec
+	keys  []int
+	cols  []arrow.Array
+	ks    []int64
+	kbuf  []int64
+	hbuf  []byte
+}
+
+func (p *prober) reset(b *Batch) {
+	p.cols = b.Rec.Columns()
+	if p.t.single {
+		c := p.keys[0]
+		p.ks = intKeys(p.specs[c], p.cols[c], p.kbuf)
+		if k := p.specs[c].k; k != kInt && k != kNumeric {
+			p.kbuf = p.ks
+		}
 	}
 }
 
-// appendKey encodes row i's key columns (fixed width as 8 bytes, strings
-// length-prefixed, so distinct tuples never collide); ok is false when a
-// key is NULL.
-func (o *hashJoinOp) appendKey(buf []byte, cols []arrow.Array, specs []colSpec, keys []int, i int) ([]byte, bool) {
+// first returns the first table row matching row i, or -1.
+func (p *prober) first(i int) int32 {
+	if p.t.single {
+		if p.cols[p.keys[0]].IsNull(i) {
+			return -1
+		}
+		if h, ok := p.t.intHT[p.ks[i]]; ok {
+			return h
+		}
+		return -1
+	}
+	k, ok := appendJoinKey(p.hbuf[:0], p.cols, p.specs, p.keys, i)
+	p.hbuf = k
+	if !ok {
+		return -1
+	}
+	if h, ok := p.t.strHT[string(k)]; ok {
+		return h
+	}
+	return -1
+}
+
+// appendJoinKey encodes row i's key columns (fixed width as 8 bytes,
+// strings length-prefixed, so distinct tuples never collide); ok is false
+// when a key is NULL.
+func appendJoinKey(buf []byte, cols []arrow.Array, specs []colSpec, keys []int, i int) ([]byte, bool) {
 	for _, c := range keys {
 		arr := cols[c]
 		if arr.IsNull(i) {
@@ -221,51 +209,179 @@ func (o *hashJoinOp) appendKey(buf []byte, cols []arrow.Array, specs []colSpec, 
 	return buf, true
 }
 
-// first returns the first build row matching probe row i of cur, or -1.
-func (o *hashJoinOp) first(i int) int32 {
-	if o.single {
-		if o.cur.Rec.Column(o.pKeys[0]).IsNull(i) {
-			return -1
+type hashJoinOp struct {
+	mem          memory.Allocator
+	probe, build Operator
+	pSpecs       []colSpec
+	bSpecs       []colSpec
+	pKeys, bKeys []int
+	typ          JoinType
+	out          []colSpec
+	schema       *arrow.Schema
+	probeOpen    bool
+	buildOpen    bool
+	small        int // joinSmallRows (tests lower it)
+
+	// Build side hashed: probe batches stream (first those Open read).
+	table   *joinTable
+	pq      []*Batch
+	pr      prober
+	cur     *Batch // probe batch being joined
+	pos     int    // next probe row of cur
+	pSel    []int
+	bSel    []int
+	outRows int
+
+	// Probe side hashed: the result, computed at the first Next.
+	ptable  *joinTable
+	bq      []*Batch // build batches Open read, streamed first
+	flipped bool
+	done    bool
+	res     []int32       // probe row of each result row, in emission order
+	resB    []arrow.Array // gathered build rows, in stream order
+	perm    []int         // result row -> its row of resB
+	resPos  int
+}
+
+// NewHashJoin joins probe with build on probeKeys[i] = buildKeys[i]
+// (column references into each side's batches). ok is false unless every
+// key pair is two columns of one batch kind whose batch equality is the
+// row engine's (floats are left to it: -0 and NaN hashing).
+func NewHashJoin(mem memory.Allocator, probe Operator, probeSpecs Specs, build Operator, buildSpecs Specs, probeKeys, buildKeys []planner.Expr, typ JoinType) (Operator, Specs, bool) {
+	if len(probeKeys) == 0 || len(probeKeys) != len(buildKeys) {
+		return nil, Specs{}, false
+	}
+	o := &hashJoinOp{mem: mem, probe: probe, build: build, pSpecs: probeSpecs.s, bSpecs: buildSpecs.s, typ: typ, small: joinSmallRows}
+	for i := range probeKeys {
+		pc := &compiler{specs: o.pSpecs}
+		bc := &compiler{specs: o.bSpecs}
+		pi, ok1 := pc.colRef(probeKeys[i])
+		bi, ok2 := bc.colRef(buildKeys[i])
+		if !ok1 || !ok2 {
+			return nil, Specs{}, false
 		}
-		h, ok := o.intHT[o.curKeys[i]]
-		if !ok {
-			return -1
+		ps, bs := o.pSpecs[pi], o.bSpecs[bi]
+		if ps.k != bs.k || ps.t.Family != bs.t.Family || ps.k == kNumeric && ps.scale != bs.scale {
+			return nil, Specs{}, false
 		}
-		return h
+		switch ps.k {
+		case kInt, kString, kDate, kTS, kNumeric, kBool:
+		default:
+			return nil, Specs{}, false
+		}
+		o.pKeys, o.bKeys = append(o.pKeys, pi), append(o.bKeys, bi)
 	}
-	k, ok := o.appendKey(o.hbuf[:0], o.cur.Rec.Columns(), o.pSpecs, o.pKeys, i)
-	o.hbuf = k
-	if !ok {
-		return -1
+	out := Specs{s: o.pSpecs, fallible: probeSpecs.fallible || buildSpecs.fallible}
+	if typ == InnerJoin {
+		out.s = append(append([]colSpec{}, o.pSpecs...), o.bSpecs...)
 	}
-	h, found := o.strHT[string(k)]
-	if !found {
-		return -1
+	o.out = out.s
+	o.schema = schemaFor(out.s)
+	return o, out, true
+}
+
+// drainUpTo reads batches from op until it ends (done) or more than limit
+// rows were read (limit < 0: no limit).
+func drainUpTo(env *Env, op Operator, limit int) (bs []*Batch, done bool, err error) {
+	n := 0
+	for limit < 0 || n <= limit {
+		b, err := op.Next(env)
+		if err != nil {
+			releaseAll(bs)
+			return nil, false, err
+		}
+		if b == nil {
+			return bs, true, nil
+		}
+		bs = append(bs, b)
+		n += b.Len()
 	}
-	return h
+	return bs, false, nil
+}
+
+func releaseAll(bs []*Batch) {
+	for _, b := range bs {
+		b.Release()
+	}
+}
+
+func (o *hashJoinOp) Open(env *Env) error {
+	err := o.open(env)
+	if err != nil {
+		o.Close()
+	}
+	return err
+}
+
+func (o *hashJoinOp) open(env *Env) error {
+	o.release()
+	o.buildOpen = true
+	if err := o.build.Open(env); err != nil {
+		return err
+	}
+	o.probeOpen = true
+	if err := o.probe.Open(env); err != nil {
+		return err
+	}
+	bs, bdone, err := drainUpTo(env, o.build, o.small)
+	if err != nil {
+		return err
+	}
+	if !bdone {
+		ps, pdone, err := drainUpTo(env, o.probe, o.small)
+		if err != nil {
+			releaseAll(bs)
+			return err
+		}
+		if pdone {
+			// The probe side is the small one: hash it.
+			o.flipped, o.bq = true, bs
+			o.ptable, err = newJoinTable(o.mem, o.pSpecs, o.pKeys, ps)
+			releaseAll(ps)
+			return err
+		}
+		o.pq = ps
+		rest, _, err := drainUpTo(env, o.build, -1)
+		if err != nil {
+			releaseAll(bs)
+			return err
+		}
+		bs = append(bs, rest...)
+	}
+	o.build.Close()
+	o.buildOpen = false
+	o.table, err = newJoinTable(o.mem, o.bSpecs, o.bKeys, bs)
+	releaseAll(bs)
+	if err != nil {
+		return err
+	}
+	o.pr = prober{t: o.table, specs: o.pSpecs, keys: o.pKeys}
+	return nil
 }
 
 func (o *hashJoinOp) Next(env *Env) (*Batch, error) {
+	if o.flipped {
+		return o.nextFlipped(env)
+	}
 	for {
 		if o.cur == nil {
-			b, err := o.probe.Next(env)
-			if err != nil || b == nil {
-				return nil, err
-			}
-			o.cur, o.pos = b, 0
-			if o.single {
-				c := o.pKeys[0]
-				o.curKeys = intKeys(o.pSpecs[c], b.Rec.Column(c), o.kbuf)
-				if o.pSpecs[c].k != kInt && o.pSpecs[c].k != kNumeric {
-					o.kbuf = o.curKeys
+			var b *Batch
+			if len(o.pq) > 0 {
+				b, o.pq = o.pq[0], o.pq[1:]
+			} else {
+				var err error
+				if b, err = o.probe.Next(env); err != nil || b == nil {
+					return nil, err
 				}
 			}
+			o.cur, o.pos = b, 0
+			o.pr.reset(b)
 		}
 		n := o.cur.Len()
 		o.pSel, o.bSel = o.pSel[:0], o.bSel[:0]
 		i := o.pos
 		for ; i < n && len(o.pSel) < joinOutRows; i++ {
-			h := o.first(i)
+			h := o.pr.first(i)
 			switch o.typ {
 			case SemiJoin:
 				if h >= 0 {
@@ -276,14 +392,14 @@ func (o *hashJoinOp) Next(env *Env) (*Batch, error) {
 					o.pSel = append(o.pSel, i)
 				}
 			default:
-				for ; h >= 0; h = o.next[h] {
+				for ; h >= 0; h = o.table.next[h] {
 					o.pSel = append(o.pSel, i)
 					o.bSel = append(o.bSel, int(h))
 				}
 			}
 		}
 		o.pos = i
-		out := o.emit()
+		out := o.emit(o.cur.Rec.Columns(), o.pSel, o.table.cols, o.bSel, o.cur)
 		if o.pos >= n {
 			o.cur.Release()
 			o.cur = nil
@@ -294,26 +410,154 @@ func (o *hashJoinOp) Next(env *Env) (*Batch, error) {
 	}
 }
 
-// emit builds the output batch of the collected matches (nil when none).
-func (o *hashJoinOp) emit() *Batch {
-	m := len(o.pSel)
+// emit builds an output batch of probe rows pSel of pcols and (inner
+// joins) build rows bSel of bcols; nil when there are none. whole, when
+// set, is the batch pcols come from, passed through when every row of
+// it is selected by a semi or anti join.
+func (o *hashJoinOp) emit(pcols []arrow.Array, pSel []int, bcols []arrow.Array, bSel []int, whole *Batch) *Batch {
+	m := len(pSel)
 	if m == 0 {
 		return nil
 	}
-	if m == o.cur.Len() && o.typ != InnerJoin {
-		o.cur.Rec.Retain()
-		return &Batch{Rec: o.cur.Rec, specs: o.out}
+	if whole != nil && m == whole.Len() && o.typ != InnerJoin {
+		whole.Rec.Retain()
+		return &Batch{Rec: whole.Rec, specs: o.out}
 	}
 	cols := make([]arrow.Array, len(o.out))
 	for c, s := range o.pSpecs {
-		cols[c] = takeArray(o.mem, s, o.cur.Rec.Column(c), o.pSel)
+		cols[c] = takeArray(o.mem, s, pcols[c], pSel)
 	}
 	if o.typ == InnerJoin {
 		for c, s := range o.bSpecs {
-			cols[len(o.pSpecs)+c] = takeArray(o.mem, s, o.bcols[c], o.bSel)
+			cols[len(o.pSpecs)+c] = takeArray(o.mem, s, bcols[c], bSel)
 		}
 	}
 	return newBatch(o.schema, o.out, cols, m)
+}
+
+// nextFlipped emits the result of a join whose probe side is hashed:
+// at the first call every build batch streams through the table, then
+// the result is handed out in probe row order.
+func (o *hashJoinOp) nextFlipped(env *Env) (*Batch, error) {
+	if !o.done {
+		if err := o.collect(env); err != nil {
+			return nil, err
+		}
+		o.done = true
+	}
+	if o.resPos >= len(o.res) {
+		return nil, nil
+	}
+	end := min(o.resPos+joinOutRows, len(o.res))
+	pSel := o.pSel[:0]
+	for _, p := range o.res[o.resPos:end] {
+		pSel = append(pSel, int(p))
+	}
+	o.pSel = pSel
+	var bSel []int
+	if o.typ == InnerJoin {
+		bSel = o.perm[o.resPos:end]
+	}
+	o.resPos = end
+	return o.emit(o.ptable.cols, pSel, o.resB, bSel, nil), nil
+}
+
+// collect streams the build side through the hashed probe side. Inner
+// joins gather each match's build row (in stream order) and then order
+// the matches by probe row with a stable counting sort, which yields
+// the row engine's order; semi and anti joins only mark probe rows.
+func (o *hashJoinOp) collect(env *Env) error {
+	t := o.ptable
+	pr := prober{t: t, specs: o.bSpecs, keys: o.bKeys}
+	matched := make([]bool, t.n)
+	var pairs []int32 // probe row of each gathered build row
+	var chunks [][]arrow.Array
+	defer func() {
+		for _, ch := range chunks {
+			for _, a := range ch {
+				a.Release()
+			}
+		}
+	}()
+	var sel []int
+	for {
+		var b *Batch
+		if len(o.bq) > 0 {
+			b, o.bq = o.bq[0], o.bq[1:]
+		} else {
+			var err error
+			if b, err = o.build.Next(env); err != nil {
+				return err
+			}
+			if b == nil {
+				break
+			}
+		}
+		pr.reset(b)
+		sel = sel[:0]
+		for j := range b.Len() {
+			for h := pr.first(j); h >= 0; h = t.next[h] {
+				matched[h] = true
+				if o.typ == InnerJoin {
+					pairs = append(pairs, h)
+					sel = append(sel, j)
+				}
+			}
+		}
+		if len(sel) > 0 {
+			ch := make([]arrow.Array, len(o.bSpecs))
+			for c, s := range o.bSpecs {
+				ch[c] = takeArray(o.mem, s, b.Rec.Column(c), sel)
+			}
+			chunks = append(chunks, ch)
+		}
+		b.Release()
+	}
+	o.build.Close()
+	o.buildOpen = false
+	if o.typ != InnerJoin {
+		for i, m := range matched {
+			if m == (o.typ == SemiJoin) {
+				o.res = append(o.res, int32(i))
+			}
+		}
+		return nil
+	}
+	// Build columns of the gathered rows, then the permutation putting
+	// them in probe row order.
+	o.resB = make([]arrow.Array, len(o.bSpecs))
+	for c, s := range o.bSpecs {
+		switch {
+		case s.k == kNull || len(chunks) == 0:
+			o.resB[c] = array.NewNull(len(pairs))
+		default:
+			arrs := make([]arrow.Array, len(chunks))
+			for i, ch := range chunks {
+				arrs[i] = ch[c]
+			}
+			a, err := array.Concatenate(arrs, o.mem)
+			if err != nil {
+				return err
+			}
+			o.resB[c] = a
+		}
+	}
+	start := make([]int, t.n+1)
+	for _, p := range pairs {
+		start[p+1]++
+	}
+	for i := 1; i <= t.n; i++ {
+		start[i] += start[i-1]
+	}
+	perm := make([]int, len(pairs))
+	o.res = make([]int32, len(pairs))
+	for k, p := range pairs {
+		perm[start[p]] = k
+		o.res[start[p]] = p
+		start[p]++
+	}
+	o.perm = perm
+	return nil
 }
 
 func (o *hashJoinOp) release() {
@@ -321,15 +565,31 @@ func (o *hashJoinOp) release() {
 		o.cur.Release()
 		o.cur = nil
 	}
-	for _, c := range o.bcols {
-		if c != nil {
-			c.Release()
+	releaseAll(o.pq)
+	releaseAll(o.bq)
+	o.pq, o.bq = nil, nil
+	for _, t := range []*joinTable{o.table, o.ptable} {
+		if t != nil {
+			t.release()
 		}
 	}
-	o.bcols, o.intHT, o.strHT, o.next = nil, nil, nil, nil
+	o.table, o.ptable = nil, nil
+	for _, a := range o.resB {
+		if a != nil {
+			a.Release()
+		}
+	}
+	o.resB, o.res, o.perm, o.resPos, o.flipped, o.done = nil, nil, nil, 0, false, false
 }
 
 func (o *hashJoinOp) Close() {
 	o.release()
-	o.probe.Close()
+	if o.buildOpen {
+		o.build.Close()
+		o.buildOpen = false
+	}
+	if o.probeOpen {
+		o.probe.Close()
+		o.probeOpen = false
+	}
 }

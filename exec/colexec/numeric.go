@@ -231,6 +231,8 @@ func absU(x int64) uint64 {
 // hasFallible reports whether v or an operand of it may fail with ErrFallback.
 func hasFallible(v valExpr) bool {
 	switch x := v.(type) {
+	case *memoVal:
+		return hasFallible(x.v)
 	case *numArithVal:
 		return true
 	case *arithVal:

@@ -60,28 +60,76 @@ func (c *compiler) val(e planner.Expr) (valExpr, bool) {
 		if len(x.Args) != 2 || (x.Name != "+" && x.Name != "-" && x.Name != "*") {
 			return nil, false
 		}
-		if v, ok := c.numArith(x); ok {
-			return v, true
+		key := x.String()
+		if m, ok := c.memo[key]; ok {
+			return m, true
 		}
-		lt, rt, t := x.Args[0].Type(), x.Args[1].Type(), x.Typ
-		if !lt.Identical(rt) || !lt.Identical(t) {
-			return nil, false
-		}
-		k, ok := kindOf(t)
-		if !ok || k != kInt && k != kFloat {
-			return nil, false
-		}
-		l, ok := c.val(x.Args[0])
+		v, ok := c.arith(x)
 		if !ok {
 			return nil, false
 		}
-		r, ok := c.val(x.Args[1])
-		if !ok {
-			return nil, false
+		if c.memo == nil {
+			c.memo = map[string]*memoVal{}
 		}
-		return &arithVal{op: x.Name[0], l: l, r: r, s: specFor(t, true), mem: c.mem}, true
+		m := &memoVal{v: v}
+		c.memo[key] = m
+		return m, true
 	}
 	return nil, false
+}
+
+// memoVal computes a repeated subexpression once per batch (TPC-H Q1's
+// price * (1 - discount) appears alone and inside the charge).
+type memoVal struct {
+	v    valExpr
+	last *Batch
+	arr  arrow.Array
+}
+
+func (m *memoVal) spec() colSpec { return m.v.spec() }
+
+func (m *memoVal) eval(env *Env, b *Batch) (arrow.Array, error) {
+	if m.last != b || m.arr == nil {
+		m.reset()
+		a, err := m.v.eval(env, b)
+		if err != nil {
+			return nil, err
+		}
+		m.last, m.arr = b, a
+	}
+	m.arr.Retain()
+	return m.arr, nil
+}
+
+func (m *memoVal) reset() {
+	if m.arr != nil {
+		m.arr.Release()
+	}
+	m.last, m.arr = nil, nil
+}
+
+// arith compiles + - * (the operator was checked).
+func (c *compiler) arith(x *planner.CallExpr) (valExpr, bool) {
+	if v, ok := c.numArith(x); ok {
+		return v, true
+	}
+	lt, rt, t := x.Args[0].Type(), x.Args[1].Type(), x.Typ
+	if !lt.Identical(rt) || !lt.Identical(t) {
+		return nil, false
+	}
+	k, ok := kindOf(t)
+	if !ok || k != kInt && k != kFloat {
+		return nil, false
+	}
+	l, ok := c.val(x.Args[0])
+	if !ok {
+		return nil, false
+	}
+	r, ok := c.val(x.Args[1])
+	if !ok {
+		return nil, false
+	}
+	return &arithVal{op: x.Name[0], l: l, r: r, s: specFor(t, true), mem: c.mem}, true
 }
 
 type colVal struct {
@@ -256,6 +304,7 @@ func floatArith(op byte, x, y float64, width int) (float64, error) {
 
 type projectOp struct {
 	in     Operator
+	memos  []*memoVal
 	exprs  []valExpr
 	specs  []colSpec
 	schema *arrow.Schema
@@ -276,12 +325,21 @@ func NewProject(mem memory.Allocator, in Operator, inSpecs Specs, exprs []planne
 		op.specs = append(op.specs, v.spec())
 		fall = fall || hasFallible(v)
 	}
+	for _, m := range c.memo {
+		op.memos = append(op.memos, m)
+	}
 	op.schema = schemaFor(op.specs)
 	return op, Specs{s: op.specs, fallible: fall}, true
 }
 
 func (p *projectOp) Open(env *Env) error { return p.in.Open(env) }
-func (p *projectOp) Close()              { p.in.Close() }
+
+func (p *projectOp) Close() {
+	for _, m := range p.memos {
+		m.reset()
+	}
+	p.in.Close()
+}
 
 func (p *projectOp) Next(env *Env) (*Batch, error) {
 	b, err := p.in.Next(env)

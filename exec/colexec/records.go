@@ -63,6 +63,26 @@ func (r *recordScan) Open(env *Env) error {
 }
 
 func (r *recordScan) Next(env *Env) (*Batch, error) {
+	rec, err := r.nextRecord(env)
+	if err != nil || rec == nil {
+		return nil, err
+	}
+	defer rec.Release()
+	n := int(rec.NumRows())
+	cols := make([]arrow.Array, len(r.specs))
+	for i := range r.specs {
+		if cols[i], err = r.convert(i, rec); err != nil {
+			for _, c := range cols[:i] {
+				c.Release()
+			}
+			return nil, err
+		}
+	}
+	return newBatch(r.schema, r.specs, cols, n), nil
+}
+
+// nextRecord returns the source's next non-empty record (nil at the end).
+func (r *recordScan) nextRecord(env *Env) (arrow.RecordBatch, error) {
 	if !r.open {
 		return nil, nil
 	}
@@ -76,32 +96,80 @@ func (r *recordScan) Next(env *Env) (*Batch, error) {
 		if err != nil || rec == nil {
 			return nil, err
 		}
-		n := int(rec.NumRows())
-		if n == 0 {
-			rec.Release()
-			continue
-		}
-		cols := make([]arrow.Array, len(r.specs))
-		for i, sp := range r.specs {
-			f := -1
-			if i < len(r.spec.Fields) {
-				f = r.spec.Fields[i]
-			}
-			if sp.k == kNull || f < 0 {
-				cols[i] = array.NewNull(n)
-				continue
-			}
-			if cols[i], err = ConvertArray(r.mem, sp.t, rec.Column(f)); err != nil {
-				for _, c := range cols[:i] {
-					c.Release()
-				}
-				rec.Release()
-				return nil, err
-			}
+		if rec.NumRows() > 0 {
+			return rec, nil
 		}
 		rec.Release()
-		return newBatch(r.schema, r.specs, cols, n), nil
 	}
+}
+
+// field is output column i's field in the source records, or -1.
+func (r *recordScan) field(i int) int {
+	if r.specs[i].k == kNull || i >= len(r.spec.Fields) {
+		return -1
+	}
+	return r.spec.Fields[i]
+}
+
+// convert returns output column i of rec in the batch representation.
+func (r *recordScan) convert(i int, rec arrow.RecordBatch) (arrow.Array, error) {
+	f := r.field(i)
+	if f < 0 {
+		return array.NewNull(int(rec.NumRows())), nil
+	}
+	return ConvertArray(r.mem, r.specs[i].t, rec.Column(f))
+}
+
+// convertSel returns rows sel of output column i of rec in the batch
+// representation, converting only those rows where that saves work.
+func (r *recordScan) convertSel(i int, rec arrow.RecordBatch, sel []int) (arrow.Array, error) {
+	f := r.field(i)
+	if f < 0 {
+		return array.NewNull(len(sel)), nil
+	}
+	s, arr := r.specs[i], rec.Column(f)
+	switch a := arr.(type) {
+	case *array.Decimal128:
+		if s.k != kNumeric {
+			break
+		}
+		src := a.DataType().(*arrow.Decimal128Type).Scale
+		vals := a.Values()
+		out := make([]int64, len(sel))
+		for j, k := range sel {
+			if a.IsNull(k) {
+				continue
+			}
+			v := vals[k]
+			if src != s.scale {
+				var err error
+				if v, err = rescale(v, src, s.scale); err != nil {
+					return nil, err
+				}
+			}
+			if !fitsScaled(v) {
+				return nil, pgerr.New(pgerr.NumericValueOutOfRange, "numeric value %s does not fit numeric(18,%d)", v.ToString(src), s.scale)
+			}
+			out[j] = int64(v.LowBits())
+		}
+		return sliceArray(arrow.PrimitiveTypes.Int64, out, validMask(a, sel)), nil
+	case *array.Int32:
+		if s.k != kInt {
+			break
+		}
+		vals := a.Int32Values()
+		out := make([]int64, len(sel))
+		for j, k := range sel {
+			out[j] = int64(vals[k])
+		}
+		return sliceArray(arrow.PrimitiveTypes.Int64, out, validMask(a, sel)), nil
+	}
+	full, err := ConvertArray(r.mem, s.t, arr)
+	if err != nil {
+		return nil, err
+	}
+	defer full.Release()
+	return takeArray(r.mem, s, full, sel), nil
 }
 
 func (r *recordScan) Close() {
