@@ -417,26 +417,13 @@ func (p *boolPred) eval(env *Env, b *Batch, out []uint8) error {
 		if err := a.eval(env, b, tmp); err != nil {
 			return err
 		}
-		if p.op == "AND" {
-			for i, v := range tmp {
-				o := out[i]
-				switch {
-				case o == tFalse || v == tFalse:
-					out[i] = tFalse
-				case o == tNull || v == tNull:
-					out[i] = tNull
-				}
-			}
-		} else {
-			for i, v := range tmp {
-				o := out[i]
-				switch {
-				case o == tTrue || v == tTrue:
-					out[i] = tTrue
-				case o == tNull || v == tNull:
-					out[i] = tNull
-				}
-			}
+		tab := &andTab
+		if p.op == "OR" {
+			tab = &orTab
+		}
+		tmp = tmp[:len(out)]
+		for i, v := range tmp {
+			out[i] = tab[(out[i]<<2|v)&15]
 		}
 	}
 	return nil
@@ -573,6 +560,37 @@ func cmpVec[T ordered](op planner.CmpOp, l, r []T, out []uint8) {
 	}
 }
 
+// andTab and orTab combine two tri-state values a, b at index a<<2|b.
+var (
+	andTab = triTable(func(a, b uint8) uint8 {
+		switch {
+		case a == tFalse || b == tFalse:
+			return tFalse
+		case a == tNull || b == tNull:
+			return tNull
+		}
+		return tTrue
+	})
+	orTab = triTable(func(a, b uint8) uint8 {
+		switch {
+		case a == tTrue || b == tTrue:
+			return tTrue
+		case a == tNull || b == tNull:
+			return tNull
+		}
+		return tFalse
+	})
+)
+
+func triTable(f func(a, b uint8) uint8) (t [16]uint8) {
+	for _, a := range []uint8{tFalse, tTrue, tNull} {
+		for _, b := range []uint8{tFalse, tTrue, tNull} {
+			t[a<<2|b] = f(a, b)
+		}
+	}
+	return t
+}
+
 func allEqual(out []uint8, v uint8) bool {
 	for _, x := range out {
 		if x != v {
@@ -605,6 +623,8 @@ type inPred struct {
 	spec    colSpec
 	ints    map[int64]struct{}
 	strs    map[string]struct{}
+	intList []int64  // the items when few: a scan beats hashing
+	strList []string
 	sawNull bool // a NULL item: non-matches are NULL, not false
 	not     bool
 	kbuf    []int64
@@ -655,7 +675,46 @@ func (c *compiler) inConsts(x *planner.InList) (pred, bool) {
 			p.ints[ik] = struct{}{}
 		}
 	}
+	if len(p.strs) <= smallIn {
+		for k := range p.strs {
+			p.strList = append(p.strList, k)
+		}
+	}
+	if len(p.ints) <= smallIn {
+		for k := range p.ints {
+			p.intList = append(p.intList, k)
+		}
+	}
 	return p, true
+}
+
+// smallIn: IN lists up to this many items are scanned, not hashed.
+const smallIn = 8
+
+func (p *inPred) hasStr(v string) bool {
+	if p.strList == nil {
+		_, ok := p.strs[v]
+		return ok
+	}
+	for _, c := range p.strList {
+		if len(c) == len(v) && c == v {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *inPred) hasInt(v int64) bool {
+	if p.intList == nil {
+		_, ok := p.ints[v]
+		return ok
+	}
+	for _, c := range p.intList {
+		if c == v {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *inPred) eval(_ *Env, b *Batch, out []uint8) error {
@@ -670,7 +729,7 @@ func (p *inPred) eval(_ *Env, b *Batch, out []uint8) error {
 	if p.spec.k == kString {
 		sa := a.(*array.String)
 		for i := range out {
-			if _, ok := p.strs[sa.Value(i)]; ok {
+			if p.hasStr(sa.Value(i)) {
 				out[i] = hit
 			} else {
 				out[i] = miss
@@ -679,7 +738,7 @@ func (p *inPred) eval(_ *Env, b *Batch, out []uint8) error {
 	} else {
 		p.kbuf = intKeys(p.spec, a, p.kbuf)
 		for i, k := range p.kbuf {
-			if _, ok := p.ints[k]; ok {
+			if p.hasInt(k) {
 				out[i] = hit
 			} else {
 				out[i] = miss
