@@ -74,10 +74,14 @@ type insertOp struct {
 	where  evalFn
 	// touched guards ON CONFLICT DO UPDATE against affecting a row twice.
 	touched map[string]bool
+	dec     *rowstore.Decoder // the conflicting rows ON CONFLICT DO UPDATE reads
 }
 
 func (o *insertOp) open(rc *runCtx) error {
-	o.count, o.touched = 0, map[string]bool{}
+	o.count = 0
+	if o.n.OnConflict != nil && !o.n.OnConflict.DoNothing {
+		o.touched = map[string]bool{}
+	}
 	return o.in.open(rc)
 }
 
@@ -91,14 +95,16 @@ func (o *insertOp) next(rc *runCtx) ([]types.Row, error) {
 			return nil, err
 		}
 		var out []types.Row
+		_, fresh := o.in.(*valuesOp) // rows of its own, not to be copied
 		for _, row := range b {
-			row = append(types.Row(nil), row...)
+			if !fresh {
+				row = append(types.Row(nil), row...)
+			}
 			if err := o.checks.check(rc, row); err != nil {
 				return nil, err
 			}
 			err := o.t.Insert(rc.ctx, rc.kv, row)
-			var ce *rowstore.ConflictError
-			if err != nil && errors.As(err, &ce) && o.n.OnConflict != nil {
+			if ce := asConflict(err); ce != nil && o.n.OnConflict != nil {
 				oc := o.n.OnConflict
 				if oc.Index != nil && oc.Index.ID != ce.Index.ID {
 					return nil, ce.Err
@@ -188,7 +194,10 @@ func (o *insertOp) close() { o.in.close() }
 // and reads it: the snapshot's version, or at READ COMMITTED the newest
 // one when another transaction committed it after the snapshot.
 func (o *insertOp) lockExisting(rc *runCtx, lk rowstore.Locker, key []byte) (types.Row, bool, error) {
-	dec := o.t.NewDecoder(nil)
+	if o.dec == nil {
+		o.dec = o.t.NewDecoder(nil)
+	}
+	dec := o.dec
 	if lk == nil {
 		return o.t.Get(rc.ctx, rc.kv, key, dec)
 	}
@@ -247,6 +256,19 @@ func lockDMLTarget(rc *runCtx, lk rowstore.Locker, t *rowstore.Table, key []byte
 		return latest, true, nil
 	}
 	return in, true, nil
+}
+
+// asConflict is err as a *rowstore.ConflictError, nil when it is not one
+// (a function so that the target escapes only on an error).
+func asConflict(err error) *rowstore.ConflictError {
+	if err == nil {
+		return nil
+	}
+	var ce *rowstore.ConflictError
+	if errors.As(err, &ce) {
+		return ce
+	}
+	return nil
 }
 
 func unwrapConflict(err error) error {
@@ -310,7 +332,7 @@ type updateOp struct {
 func (o *updateOp) open(rc *runCtx) error {
 	o.count, o.pos = 0, 0
 	var err error
-	o.rows, err = drain(rc, o.in)
+	o.rows, err = drainInto(rc, o.in, o.rows[:0])
 	return err
 }
 
@@ -331,10 +353,12 @@ func (o *updateOp) next(rc *runCtx) ([]types.Row, error) {
 		if err != nil {
 			return nil, err
 		}
-		if seen[string(key)] {
-			continue
+		if len(o.rows) > 1 { // a join can produce a target row twice
+			if seen[string(key)] {
+				continue
+			}
+			seen[string(key)] = true
 		}
-		seen[string(key)] = true
 		in, ok, err := lockDMLTarget(rc, rc.locker(), o.t, key, o.n.EPQ, o.recheck, &o.dec, in)
 		if err != nil {
 			return nil, err
@@ -370,7 +394,7 @@ func (o *updateOp) next(rc *runCtx) ([]types.Row, error) {
 	}
 	return out, nil
 }
-func (o *updateOp) close() {}
+func (o *updateOp) close() { o.rows = releaseRows(o.rows) }
 
 func (f *factory) ConstructDelete(n *planner.PhysicalDelete, in planner.ExecNode) (planner.ExecNode, error) {
 	if n.Table.IsLake() {
@@ -410,7 +434,7 @@ type deleteOp struct {
 func (o *deleteOp) open(rc *runCtx) error {
 	o.count, o.pos = 0, 0
 	var err error
-	o.rows, err = drain(rc, o.in)
+	o.rows, err = drainInto(rc, o.in, o.rows[:0])
 	return err
 }
 
@@ -448,7 +472,17 @@ func (o *deleteOp) next(rc *runCtx) ([]types.Row, error) {
 	}
 	return out, nil
 }
-func (o *deleteOp) close() {}
+func (o *deleteOp) close() { o.rows = releaseRows(o.rows) }
+
+// releaseRows lets a kept operator (Reuse) hold no rows between runs
+// while keeping a small buffer for the next one (single-row statements).
+func releaseRows(rows []types.Row) []types.Row {
+	if cap(rows) > 16 {
+		return nil
+	}
+	clear(rows)
+	return rows[:0]
+}
 
 // checker enforces a table's NOT NULL and CHECK constraints on a candidate
 // row before it is written, in PostgreSQL's order (ExecConstraints: NOT

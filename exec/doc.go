@@ -19,8 +19,12 @@
 // or an aggregation (a bare scan would just convert rows to Arrow and
 // back) and every column the row engine may read has a batch type; a
 // small adapter (vecNode) turns its output back into row batches for the
-// operator above. Anything else (index scans, joins, sorts, windows,
-// unsupported types or expressions, EXPLAIN ANALYZE) runs row at a time.
+// operator above. A hash join (inner, semi, anti) of two such chains on
+// column equalities is vectorized too (vecHashJoin, always worth it: it
+// keeps both inputs columnar) and continues the chain, so TPC-H's
+// join -> aggregate plans stay in batches. Anything else (index scans,
+// other joins, sorts, windows, unsupported types or expressions,
+// EXPLAIN ANALYZE) runs row at a time.
 // EXPLAIN marks vectorized nodes "(vectorized)"; Runtime.RowOnly turns
 // the vectorized path off.
 //

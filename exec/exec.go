@@ -26,8 +26,8 @@ type Runtime struct {
 	Eval   *builtins.EvalContext
 	// KV overrides Txn for storage access (tests); nil means Txn.
 	KV rowstore.KV
-	// Reuse, when set, keeps compiled point-lookup operators between runs
-	// of the same plan (see Reuse in pointlookup.go); nil builds afresh.
+	// Reuse, when set, keeps compiled operators between runs of the same
+	// plan (see Reuse in reuse.go); nil builds afresh.
 	Reuse *Reuse
 	// RowOnly disables the vectorized (Arrow) pipelines: every operator
 	// runs row at a time (differential tests, benchmarks).
@@ -57,6 +57,8 @@ type Result struct {
 	isDML    bool
 	dmlCount func() int64
 	closed   bool
+	kept     *keptPlan // the Reuse entry root belongs to, released by Close
+	rcv      runCtx    // what rc points to
 }
 
 // runCtx is the per-execution state shared by all operators.
@@ -70,7 +72,7 @@ type runCtx struct {
 	work   map[int][]types.Row
 	tables map[*catalogKey]*rowstore.Table
 	stats  map[planner.Physical]*opStats
-	reuse  *Reuse // point-lookup operators kept between runs (nil: none)
+	reuse  *Reuse // operators kept between runs (nil: none)
 	// vecNodes are the vectorized pipelines built for this execution (vec.go).
 	vecNodes []*vecNode
 	rowOnly  bool
@@ -108,7 +110,10 @@ func Run(ctx context.Context, p *planner.Plan, rt Runtime) (res *Result, err err
 			res, err = nil, pgerr.New(pgerr.InternalError, "executor: internal error: %v", r).WithDetail("%s", debug.Stack())
 		}
 	}()
-	rc := &runCtx{ctx: ctx, params: rt.Params, eval: rt.Eval}
+	// One allocation for the Result and its runCtx.
+	out := &Result{rcv: runCtx{ctx: ctx, params: rt.Params, eval: rt.Eval}}
+	rc := &out.rcv
+	out.rc = rc
 	rc.kv = rt.KV
 	rc.reuse = rt.Reuse
 	rc.rowOnly = rt.RowOnly
@@ -134,13 +139,28 @@ func Run(ctx context.Context, p *planner.Plan, rt Runtime) (res *Result, err err
 	if p.Explain && p.Analyze {
 		rc.stats = map[planner.Physical]*opStats{}
 	}
-	f := &factory{rc: rc}
-	node, err := planner.Construct(f, p.Root)
-	if err != nil {
-		return nil, err
+	var root operator
+	var kept *keptPlan
+	if rc.reuse != nil && rc.stats == nil && !p.Explain {
+		root, kept = rc.reuse.takePlan(p.Root)
 	}
-	root := node.(operator)
-	res = &Result{rc: rc, root: root}
+	if root == nil {
+		f := &factory{rc: rc, whole: kept != nil}
+		node, err := planner.Construct(f, p.Root)
+		if err != nil {
+			return nil, err
+		}
+		root = node.(operator)
+		if kept != nil {
+			if len(rc.vecNodes) > 0 {
+				kept = nil // vectorized pipelines are per execution
+			} else {
+				kept.root, kept.inUse = root, true
+			}
+		}
+	}
+	res = out
+	res.root, res.kept = root, kept
 	if p.Explain {
 		var lines []string
 		if p.Analyze {
@@ -181,7 +201,7 @@ func Run(ctx context.Context, p *planner.Plan, rt Runtime) (res *Result, err err
 		return res, nil
 	}
 	if err := root.open(rc); err != nil {
-		root.close()
+		res.Close()
 		return nil, err
 	}
 	if !p.ReturnsRows {
@@ -189,7 +209,7 @@ func Run(ctx context.Context, p *planner.Plan, rt Runtime) (res *Result, err err
 		for {
 			b, err := root.next(rc)
 			if err != nil {
-				root.close()
+				res.Close()
 				return nil, err
 			}
 			if len(b) == 0 {
@@ -199,9 +219,7 @@ func Run(ctx context.Context, p *planner.Plan, rt Runtime) (res *Result, err err
 		if d, ok := root.(dmlOp); ok {
 			res.count = d.affected()
 		}
-		res.done = true
-		root.close()
-		res.closed = true
+		res.Close()
 	} else if d, ok := root.(dmlOp); ok {
 		res.dmlCount = d.affected
 	}
@@ -247,11 +265,16 @@ func (r *Result) Next(ctx context.Context) (row types.Row, ok bool, err error) {
 // SELECT, rows written for DML).
 func (r *Result) RowsAffected() int64 { return r.count }
 
-// Close releases the operators (safe to call twice).
+// Close releases the operators (safe to call twice). A kept tree
+// (Reuse) is free for the next execution afterwards, so nothing may run
+// it through this Result again.
 func (r *Result) Close() {
 	if !r.closed {
-		r.closed = true
+		r.closed, r.done = true, true
 		r.root.close()
+		if r.kept != nil {
+			r.kept.inUse = false
+		}
 	}
 }
 
@@ -299,13 +322,15 @@ func (v *valuesRows) next(*runCtx) ([]types.Row, error) {
 func (v *valuesRows) close() {}
 
 // drain runs op to completion and returns all rows.
-func drain(rc *runCtx, op operator) ([]types.Row, error) {
+func drain(rc *runCtx, op operator) ([]types.Row, error) { return drainInto(rc, op, nil) }
+
+// drainInto is drain appending to out.
+func drainInto(rc *runCtx, op operator, out []types.Row) ([]types.Row, error) {
 	if err := op.open(rc); err != nil {
 		op.close()
 		return nil, err
 	}
 	defer op.close()
-	var out []types.Row
 	for {
 		b, err := op.next(rc)
 		if err != nil {

@@ -18,6 +18,9 @@ type factory struct {
 	rc     *runCtx
 	tables map[catalog.ID]*rowstore.Table
 	noVec  bool // building the row twin of a vectorized chain (vec.go)
+	// whole: building a tree Reuse keeps whole, so its point lookup
+	// must not also be kept on its own (two trees would share it).
+	whole bool
 }
 
 var _ planner.Factory = (*factory)(nil)
@@ -207,7 +210,8 @@ func (s *scanOp) close() {
 }
 
 func (f *factory) ConstructPointLookup(n *planner.PhysicalPointLookup) (planner.ExecNode, error) {
-	if f.rc.reuse != nil && f.rc.stats == nil {
+	keepOp := f.rc.reuse != nil && f.rc.stats == nil && !f.whole
+	if keepOp {
 		if op := f.rc.reuse.cachedPointLookup(n); op != nil {
 			return op, nil
 		}
@@ -232,7 +236,7 @@ func (f *factory) ConstructPointLookup(n *planner.PhysicalPointLookup) (planner.
 	}
 	op.t = f.table(n.Table)
 	op.dec = op.t.NewDecoder(n.Needed)
-	if f.rc.reuse != nil && f.rc.stats == nil {
+	if keepOp {
 		f.rc.reuse.keep(n, op)
 	}
 	return f.wrap(n, op)
@@ -253,6 +257,7 @@ type pointLookupOp struct {
 	spans     [][2]int // keys of a multi-key lookup, as ranges of buf
 	sorted    [][]byte // the same keys as slices, for sorting
 	vals      []types.Datum
+	one       [1]types.Row // the batch of a single-key lookup
 	// inUse marks a kept operator (reusable: see Reuse) as part of an
 	// open execution; close makes it available to the next one.
 	inUse, reusable bool
@@ -371,7 +376,9 @@ func (p *pointLookupOp) next(rc *runCtx) ([]types.Row, error) {
 		if err := evalAll(rc, k, nil, vals); err != nil {
 			return nil, err
 		}
-		return p.lookup(rc, vals, nil)
+		// The batch lives until the next call of next, which returns
+		// nothing: one array serves every execution.
+		return p.lookup(rc, vals, p.one[:0])
 	}
 	for _, k := range p.keys {
 		if cap(p.vals) < len(k) {
@@ -461,6 +468,7 @@ func (f *factory) ConstructValues(n *planner.PhysicalValues) (planner.ExecNode, 
 type valuesOp struct {
 	rows [][]evalFn
 	pos  int
+	one  [1]types.Row // the batch of a single-row VALUES (INSERT ... VALUES)
 }
 
 func (v *valuesOp) open(*runCtx) error { v.pos = 0; return nil }
@@ -469,6 +477,10 @@ func (v *valuesOp) next(rc *runCtx) ([]types.Row, error) {
 		return nil, nil
 	}
 	var out []types.Row
+	if len(v.rows) == 1 {
+		// Valid until the next call of next, which returns nothing.
+		out = v.one[:0]
+	}
 	for v.pos < len(v.rows) && len(out) < BatchSize {
 		fns := v.rows[v.pos]
 		row := make(types.Row, len(fns))

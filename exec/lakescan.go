@@ -77,6 +77,7 @@ type lakeSource struct {
 	ranges []lakeRangeFns
 	asOf   evalFn
 
+	vec    bool // feeds a vectorized pipeline (larger records)
 	sc     *lake.Scanner
 	asOfTx *txn.Txn
 	empty  bool
@@ -99,8 +100,13 @@ type lakeRangeFns struct {
 }
 
 // lakeBatchRows: records as large as the row engine's batches keep
-// cancellation and memory per batch unchanged.
-const lakeBatchRows = BatchSize
+// cancellation and memory per batch unchanged. The vectorized pipeline
+// takes records of lakeVecBatchRows: per-batch costs (arrays, records,
+// checks) are then spread over more rows.
+const (
+	lakeBatchRows    = BatchSize
+	lakeVecBatchRows = 4 * BatchSize
+)
 
 func (f *factory) newLakeSource(n *planner.PhysicalLakeScan) (*lakeSource, error) {
 	s := &lakeSource{f: f, n: n, layout: newLakeLayout(n)}
@@ -230,6 +236,9 @@ func (s *lakeSource) Open(ctx context.Context) error {
 	spec := s.layout.spec
 	spec.Ranges = ranges
 	spec.BatchRows = lakeBatchRows
+	if s.vec {
+		spec.BatchRows = lakeVecBatchRows
+	}
 	if s.sc, err = lt.Scan(ctx, tx, spec); err != nil {
 		return err
 	}
@@ -362,6 +371,7 @@ func (f *factory) ConstructLakeScan(n *planner.PhysicalLakeScan) (planner.ExecNo
 	if err != nil {
 		return nil, err
 	}
+	vsrc.vec = true
 	specs, lossy := colexec.ScanSpecs(typs, needed)
 	op := colexec.NewRecordScan(vecMem, colexec.RecordScanSpec{Types: typs, Needed: needed, Fields: vsrc.layout.fields}, vsrc)
 	return f.newVecNode(&vecNode{src: op, specs: specs, row: row.(operator), phys: []planner.Physical{n}, lossy: lossy}, nil), nil

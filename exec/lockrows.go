@@ -194,4 +194,4 @@ func (o *lockRowsOp) lock(rc *runCtx, row types.Row) (types.Row, bool, error) {
 	return row, true, nil
 }
 
-func (o *lockRowsOp) close() { o.in.close() }
+func (o *lockRowsOp) close() { o.buf = nil; o.in.close() }

@@ -106,7 +106,7 @@ func (o *sortOp) open(rc *runCtx) error {
 	o.rows, o.pos = rows, 0
 	return nil
 }
-func (o *sortOp) close() {}
+func (o *sortOp) close() { o.rows = nil } // a kept operator holds no rows between runs
 
 func (f *factory) ConstructLimit(n *planner.PhysicalLimit, in planner.ExecNode) (planner.ExecNode, error) {
 	op := &limitOp{in: in.(operator)}

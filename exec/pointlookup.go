@@ -1,22 +1,9 @@
 package exec
 
 import (
-	"github.com/conflux-db/conflux/catalog"
 	"github.com/conflux-db/conflux/planner"
-	"github.com/conflux-db/conflux/rowstore"
 	"github.com/conflux-db/conflux/sql/types"
 )
-
-// Reuse keeps the compiled operators of a prepared statement's point
-// lookups, and the row codecs of its tables, between executions. Building
-// one (compiling the key expressions, preparing the table's row codec and
-// column decoder) costs more than the lookup itself, and a prepared
-// `WHERE pk = $1` runs the same plan over and over. A Reuse belongs to one prepared statement and
-// is used by one goroutine at a time (a session); the zero value is ready.
-type Reuse struct {
-	point  map[*planner.PhysicalPointLookup]*pointLookupOp
-	tables map[catalog.ID]*rowstore.Table // see factory.table
-}
 
 // cachedPointLookup returns the kept operator for n when it is idle.
 func (r *Reuse) cachedPointLookup(n *planner.PhysicalPointLookup) *pointLookupOp {
@@ -29,7 +16,7 @@ func (r *Reuse) cachedPointLookup(n *planner.PhysicalPointLookup) *pointLookupOp
 
 // keep records op for later runs of n, when its compiled expressions hold
 // no per-execution state (a subquery, for one, caches its result for a
-// single execution).
+// single execution). Used for plans Reuse cannot keep whole.
 func (r *Reuse) keep(n *planner.PhysicalPointLookup, op *pointLookupOp) {
 	if f := residualFilter(n); (f != nil && !statelessExpr(f)) || (n.KeyArray != nil && !statelessExpr(n.KeyArray)) {
 		return
@@ -50,28 +37,6 @@ func (r *Reuse) keep(n *planner.PhysicalPointLookup, op *pointLookupOp) {
 	op.inUse = true
 	op.reusable = true
 	r.point[n] = op
-}
-
-// statelessExpr reports whether e compiles to an evaluator without state
-// of its own: constants, parameters, columns, casts, comparisons and
-// AND/OR/NOT of those (the residual filter of a lookup is usually pk = $1).
-func statelessExpr(e planner.Expr) bool {
-	switch x := e.(type) {
-	case *planner.Const, *planner.Param, *planner.ColRef:
-		return true
-	case *planner.CastExpr:
-		return statelessExpr(x.Arg)
-	case *planner.Cmp:
-		return statelessExpr(x.L) && statelessExpr(x.R)
-	case *planner.BoolOp:
-		for _, a := range x.Args {
-			if !statelessExpr(a) {
-				return false
-			}
-		}
-		return true
-	}
-	return false
 }
 
 // residualFilter is n.Filter without the conjuncts the lookup itself

@@ -11,8 +11,9 @@ import (
 )
 
 // vecNode is a vectorized pipeline (package colexec) seen from the row
-// engine: a Scan -> Filter -> Project -> HashAgg chain whose every node the
-// factory could vectorize. It also holds the equivalent row plan, built
+// engine: a Scan -> Filter -> Project -> HashAgg chain, or a hash join of
+// two such chains continued the same way, whose every node the factory
+// could vectorize. It also holds the equivalent row plan, built
 // alongside, because whether the pipeline pays off is only known once
 // the chain is complete: a bare scan (or a scan under a projection) would
 // only convert rows to Arrow and back, so it runs the row plan; a chain

@@ -84,6 +84,12 @@ func (t *Table) updateRow(ctx context.Context, tx *txn.Txn, loc Locator, row typ
 	if found, err := t.delete(ctx, tx, loc, link, newest); !found || err != nil {
 		return found, err
 	}
+	// NOT NULL is checked on rows actually updated, as PostgreSQL does
+	// (a row skipped as concurrently deleted raises nothing); the failed
+	// statement's writes are rolled back by the caller.
+	if err := t.checkNotNull(stored); err != nil {
+		return false, err
+	}
 	if err := t.putInlineID(tx, part, id, stored); err != nil {
 		return false, err
 	}

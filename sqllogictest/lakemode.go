@@ -59,6 +59,9 @@ const (
 // inlined rows.
 type LakeMode struct {
 	Optimize bool
+	// Partition adds partition_by on each new table's first column of a
+	// partitionable type, so scans go through partition pruning.
+	Partition bool
 	// KeepTables leaves the SQL alone (for files already written for lake
 	// tables); only Optimize's VACUUM FULL applies.
 	KeepTables bool
@@ -252,6 +255,9 @@ func (m *LakeMode) rewrite(rec *Record, raw *pg_query.RawStmt) (changed bool) {
 		}
 		if !hasFormat(cs.Options) {
 			cs.Options = append(cs.Options, lakeOption())
+			if col := partitionColumn(cs); m.Partition && col != "" {
+				cs.Options = append(cs.Options, pg_query.MakeSimpleDefElemNode("partition_by", pg_query.MakeStrNode(`"`+col+`"`), -1))
+			}
 		}
 		return true
 	case *pg_query.Node_CreateTableAsStmt:
@@ -312,6 +318,24 @@ func (m *LakeMode) rewrite(rec *Record, raw *pg_query.RawStmt) (changed bool) {
 		}
 	}
 	return false
+}
+
+// partitionColumn is the first column of cs whose type lake tables can
+// partition by ("" if none).
+func partitionColumn(cs *pg_query.CreateStmt) string {
+	for _, e := range cs.TableElts {
+		cd := e.GetColumnDef()
+		names := cd.GetTypeName().GetNames()
+		if cd == nil || len(names) == 0 || len(cd.GetTypeName().GetArrayBounds()) > 0 {
+			continue
+		}
+		switch names[len(names)-1].GetString_().GetSval() {
+		case "int2", "int4", "int8", "text", "varchar", "bpchar", "bool", "date",
+			"timestamp", "timestamptz", "numeric", "uuid":
+			return cd.Colname
+		}
+	}
+	return ""
 }
 
 // dropKeys removes cs's PRIMARY KEY and UNIQUE constraints, keeping the

@@ -26,32 +26,39 @@ import (
 //     ones are inlined, and the background loop flushes, optimizes and
 //     vacuums every 20ms while the queries run;
 //   - optimize: as background without the loop, plus VACUUM FULL before
-//     the first query after writes, so queries read compacted files.
+//     the first query after writes, so queries read compacted files;
+//   - partitioned: as background, with every table partitioned by its
+//     first column (of a partitionable type), so scans prune partitions.
 //
-// The direct mode is the slow one (every scan opens about 30 files), so
-// by default it runs a fifth of select1-3's queries; set
+// The direct and partitioned modes are the slow ones (every scan of
+// select1-3 opens about 30 files), so by default they run a fifth of
+// select1-3's queries (all of the other files); set
 // CONFLUX_SLT_LAKE_FULL=1 to run them all.
 //
 // layout says what the select files' tables must look like at their end
 // (proving the mode put rows where it claims).
 var lakeModes = []struct {
-	name     string
-	optimize bool
+	name      string
+	optimize  bool
+	partition bool
 	// sample > 1 runs only every sample-th query of select1-3 unless
 	// lakeFullEnv is set (every statement still runs).
 	sample int
 	opts   lake.Options
 	layout func(files, fileRows, rows int64) bool
 }{
-	{"inline", false, 1, lake.Options{MaintenanceInterval: time.Hour},
+	{"inline", false, false, 1, lake.Options{MaintenanceInterval: time.Hour},
 		func(files, fileRows, rows int64) bool { return files == 0 }},
-	{"direct", false, 5, lake.Options{DirectWriteRows: 1, MaintenanceInterval: time.Hour},
+	{"direct", false, false, 5, lake.Options{DirectWriteRows: 1, MaintenanceInterval: time.Hour},
 		func(files, fileRows, rows int64) bool { return fileRows == rows && files == rows }},
-	{"background", false, 1, lake.Options{DirectWriteRows: 3, InlineFlushRows: 4, FlushAge: 20 * time.Millisecond,
+	{"background", false, false, 1, lake.Options{DirectWriteRows: 3, InlineFlushRows: 4, FlushAge: 20 * time.Millisecond,
 		TargetFileRows: 64, MaintenanceInterval: 20 * time.Millisecond},
 		func(files, fileRows, rows int64) bool { return files > 0 }},
-	{"optimize", true, 1, lake.Options{DirectWriteRows: 3, TargetFileRows: 64, MaintenanceInterval: time.Hour},
+	{"optimize", true, false, 1, lake.Options{DirectWriteRows: 3, TargetFileRows: 64, MaintenanceInterval: time.Hour},
 		func(files, fileRows, rows int64) bool { return fileRows == rows && files < rows }},
+	{"partitioned", false, true, 5, lake.Options{DirectWriteRows: 2, InlineFlushRows: 4, FlushAge: 20 * time.Millisecond,
+		TargetFileRows: 64, MaintenanceInterval: 20 * time.Millisecond},
+		func(files, fileRows, rows int64) bool { return files > 1 }},
 }
 
 // lakeFullEnv makes TestLakeMode run every query in every mode.
@@ -137,7 +144,7 @@ func TestLakeMode(t *testing.T) {
 				if isSelect && mode.sample > 1 && !full {
 					lakeSample(f, mode.sample)
 				}
-				res, err := (&Runner{Exec: ex, Mode: &LakeMode{Optimize: mode.optimize, KeepTables: keep}}).Run(ctx, f)
+				res, err := (&Runner{Exec: ex, Mode: &LakeMode{Optimize: mode.optimize, Partition: mode.partition, KeepTables: keep}}).Run(ctx, f)
 				if err != nil {
 					t.Fatal(err)
 				}

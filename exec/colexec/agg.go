@@ -143,6 +143,7 @@ type hashAggOp struct {
 	intMap  map[int64]int32
 	nullGrp int32
 	strMap  map[string]int32
+	packMap map[uint64]int32 // keys whose encoding fits 8 bytes
 	out     []types.Row
 	pos     int
 	kbuf    []int64
@@ -181,7 +182,7 @@ func NewHashAgg(in Operator, inSpecs Specs, groupBy []planner.Expr, aggs []*plan
 
 func (o *hashAggOp) Open(env *Env) error {
 	o.keys, o.out, o.pos = nil, nil, 0
-	o.intMap, o.strMap, o.nullGrp = map[int64]int32{}, map[string]int32{}, -1
+	o.intMap, o.strMap, o.packMap, o.nullGrp = map[int64]int32{}, map[string]int32{}, map[uint64]int32{}, -1
 	for i := range o.aggs {
 		a := &o.aggs[i]
 		*a = aggSpec{k: a.k, col: a.col, width: a.width, scale: a.scale}
@@ -306,6 +307,21 @@ func (o *hashAggOp) assign(b *Batch) {
 				h = binary.LittleEndian.AppendUint64(h, uint64(o.kcols[j][i]))
 			}
 			o.hbuf = h
+			if len(h) <= 8 {
+				// Short keys (Q1's two char(1) flags) as one integer: the
+				// encoding is prefix-free, so zero padding keeps distinct
+				// keys distinct.
+				var w [8]byte
+				copy(w[:], h)
+				k := binary.LittleEndian.Uint64(w[:])
+				g, ok := o.packMap[k]
+				if !ok {
+					g = newGroup(i)
+					o.packMap[k] = g
+				}
+				grp[i] = g
+				continue
+			}
 			g, ok := o.strMap[string(h)]
 			if !ok {
 				g = newGroup(i)

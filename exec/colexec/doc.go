@@ -56,8 +56,29 @@
 // exec decides where pipelines start and end and keeps the row engine
 // everywhere else.
 //
-// Operands of a boolean expression are all evaluated (no short
-// circuit); that is only sound because predicates here cannot fail.
-// Arithmetic, which can, appears only in projections, where the row
-// engine evaluates every expression of every row too.
+// Operands of a boolean expression are evaluated for whole batches (no
+// per-row short circuit; an AND or OR stops once every row is decided);
+// that is only sound because predicates here cannot fail. x [NOT] IN
+// (constants) is one pass with a set lookup; with parameters or casts it
+// is the OR of equalities it means. Arithmetic, which can fail, appears
+// only in projections, where the row engine evaluates every expression
+// of every row too; a subexpression repeated in one projection (Q1's
+// price * (1 - discount)) is computed once per batch.
+//
+// Late materialization. A filter directly over a record scan converts
+// only the columns its predicate reads for every row; the others are
+// converted for the kept rows only, so a selective filter over a lake
+// table skips most decimal and integer conversions.
+//
+// Joins. NewHashJoin is the row engine's hash join (inner, semi, anti on
+// column equalities of one batch kind; floats stay in rows) over two
+// pipelines, emitting batches in exactly the row engine's order: probe
+// rows in order, each followed by its build rows in build order. The
+// side to hash is chosen at run time -- the build side if it is small,
+// else the probe side if that is (the matches are then collected and
+// stably sorted by probe row, which restores the order) -- so a filtered
+// orders joined with all of lineitem hashes orders whichever side the
+// planner put it on. One integer key over a dense range indexes an array
+// of chain heads instead of hashing; over a sparse range a bitmap of the
+// keys present rejects most misses before the map.
 package colexec

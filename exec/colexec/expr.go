@@ -623,7 +623,7 @@ type inPred struct {
 	spec    colSpec
 	ints    map[int64]struct{}
 	strs    map[string]struct{}
-	intList []int64  // the items when few: a scan beats hashing
+	intList []int64 // the items when few: a scan beats hashing
 	strList []string
 	sawNull bool // a NULL item: non-matches are NULL, not false
 	not     bool

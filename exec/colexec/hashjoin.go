@@ -2,6 +2,7 @@ package colexec
 
 import (
 	"encoding/binary"
+	"math"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -53,6 +54,14 @@ type joinTable struct {
 	n      int
 	intHT  map[int64]int32
 	strHT  map[string]int32
+	// One int key: keys outside [lo, hi] never match; within a dense
+	// range the chain heads are an array indexed by key - lo (no
+	// hashing), within a sparse one a bitmap of the keys present turns
+	// most misses away before the map lookup (a filtered orders probed
+	// by all of lineitem).
+	lo, hi int64
+	direct []int32
+	bits   []uint64
 	next   []int32 // row -> next row with the same key, -1 at the end
 	hbuf   []byte
 }
@@ -95,6 +104,34 @@ func newJoinTable(mem memory.Allocator, specs []colSpec, keys []int, batches []*
 		arr := t.cols[c]
 		ks := intKeys(specs[c], arr, nil)
 		nulls := arr.NullN() > 0
+		t.lo, t.hi = math.MaxInt64, math.MinInt64
+		for i, k := range ks {
+			if !nulls || arr.IsValid(i) {
+				t.lo, t.hi = min(t.lo, k), max(t.hi, k)
+			}
+		}
+		if t.lo > t.hi {
+			return t, nil // every key is NULL
+		}
+		span := uint64(t.hi) - uint64(t.lo)
+		switch {
+		case span < uint64(4*t.n+1024):
+			t.direct = make([]int32, span+1)
+			for i := range t.direct {
+				t.direct[i] = -1
+			}
+			for i := t.n - 1; i >= 0; i-- {
+				if nulls && arr.IsNull(i) {
+					continue
+				}
+				d := uint64(ks[i]) - uint64(t.lo)
+				t.next[i] = t.direct[d]
+				t.direct[d] = int32(i)
+			}
+			return t, nil
+		case span < 1<<26:
+			t.bits = make([]uint64, span/64+1)
+		}
 		for i := t.n - 1; i >= 0; i-- {
 			if nulls && arr.IsNull(i) {
 				continue
@@ -105,6 +142,10 @@ func newJoinTable(mem memory.Allocator, specs []colSpec, keys []int, batches []*
 			}
 			t.next[i] = h
 			t.intHT[ks[i]] = int32(i)
+			if t.bits != nil {
+				d := uint64(ks[i]) - uint64(t.lo)
+				t.bits[d/64] |= 1 << (d % 64)
+			}
 		}
 		return t, nil
 	}
@@ -158,11 +199,19 @@ func (p *prober) reset(b *Batch) {
 
 // first returns the first table row matching row i, or -1.
 func (p *prober) first(i int) int32 {
-	if p.t.single {
-		if p.cols[p.keys[0]].IsNull(i) {
+	if t := p.t; t.single {
+		k := p.ks[i]
+		if k < t.lo || k > t.hi || p.cols[p.keys[0]].IsNull(i) {
 			return -1
 		}
-		if h, ok := p.t.intHT[p.ks[i]]; ok {
+		d := uint64(k) - uint64(t.lo)
+		if t.direct != nil {
+			return t.direct[d]
+		}
+		if t.bits != nil && t.bits[d/64]&(1<<(d%64)) == 0 {
+			return -1
+		}
+		if h, ok := t.intHT[k]; ok {
 			return h
 		}
 		return -1

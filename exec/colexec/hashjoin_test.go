@@ -47,10 +47,10 @@ func TestHashJoinSides(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	typs := []*types.T{types.Int8, types.Text, types.Int4}
-	mk := func(n, mod int, seed int) []types.Row {
+	mk := func(n, mod, seed int, mul int64) []types.Row {
 		var rows []types.Row
 		for i := range n {
-			var k, s types.Datum = types.DInt((i*seed + 3) % mod), types.DString(fmt.Sprintf("s%d", (i*seed)%3))
+			var k, s types.Datum = types.DInt(int64((i*seed+3)%mod-20) * mul), types.DString(fmt.Sprintf("s%d", (i*seed)%3))
 			if i%11 == 5 {
 				k = types.DNull
 			}
@@ -61,7 +61,6 @@ func TestHashJoinSides(t *testing.T) {
 		}
 		return rows
 	}
-	probeRows, buildRows := mk(300, 40, 7), mk(500, 60, 13)
 	keyEq := func(p, b types.Row, two bool) bool {
 		if p[0] == types.DNull || b[0] == types.DNull || types.Compare(p[0], b[0]) != 0 {
 			return false
@@ -69,63 +68,77 @@ func TestHashJoinSides(t *testing.T) {
 		return !two || p[1] != types.DNull && b[1] != types.DNull && types.Compare(p[1], b[1]) == 0
 	}
 	col := func(i int, typ *types.T) planner.Expr { return &planner.ColRef{Idx: i, Typ: typ} }
-	for _, two := range []bool{false, true} {
-		pk, bk := []planner.Expr{col(0, types.Int8)}, []planner.Expr{col(0, types.Int8)}
-		if two {
-			pk, bk = append(pk, col(1, types.Text)), append(bk, col(1, types.Text))
-		}
-		for _, typ := range []JoinType{InnerJoin, SemiJoin, AntiJoin} {
-			var want strings.Builder
-			for _, p := range probeRows {
-				n := 0
-				for _, b := range buildRows {
-					if keyEq(p, b, two) {
-						n++
-						if typ == InnerJoin {
-							fmt.Fprintln(&want, append(append(types.Row{}, p...), b...))
+	// Key spans: dense (array of chain heads), sparse (bitmap before the
+	// map), huge (map only).
+	for _, mul := range []int64{1, 1_000_003, 1 << 40} {
+		probeRows, buildRows := mk(300, 40, 7, mul), mk(500, 60, 13, mul)
+		for _, two := range []bool{false, true} {
+			pk, bk := []planner.Expr{col(0, types.Int8)}, []planner.Expr{col(0, types.Int8)}
+			if two {
+				pk, bk = append(pk, col(1, types.Text)), append(bk, col(1, types.Text))
+			}
+			for _, typ := range []JoinType{InnerJoin, SemiJoin, AntiJoin} {
+				var want strings.Builder
+				for _, p := range probeRows {
+					n := 0
+					for _, b := range buildRows {
+						if keyEq(p, b, two) {
+							n++
+							if typ == InnerJoin {
+								fmt.Fprintln(&want, append(append(types.Row{}, p...), b...))
+							}
 						}
 					}
+					if typ == SemiJoin && n > 0 || typ == AntiJoin && n == 0 {
+						fmt.Fprintln(&want, p)
+					}
 				}
-				if typ == SemiJoin && n > 0 || typ == AntiJoin && n == 0 {
-					fmt.Fprintln(&want, p)
+				if want.Len() == 0 {
+					t.Fatal("no expected rows")
 				}
-			}
-			if want.Len() == 0 {
-				t.Fatal("no expected rows")
-			}
-			for _, small := range []int{1 << 20, 400, 100} { // build hashed, probe hashed, both large
-				name := fmt.Sprintf("two=%v/type=%d/small=%d", two, typ, small)
-				pr := &batchSource{mem: mem, typs: typs, rows: probeRows, size: 64, t: t}
-				br := &batchSource{mem: mem, typs: typs, rows: buildRows, size: 50, t: t}
-				op, _, ok := NewHashJoin(mem, pr, pr.specs(), br, br.specs(), pk, bk, typ)
-				if !ok {
-					t.Fatalf("%s: not vectorized", name)
-				}
-				op.(*hashJoinOp).small = small
-				env := &Env{Ctx: context.Background()}
-				if err := op.Open(env); err != nil {
-					t.Fatal(err)
-				}
-				if got := op.(*hashJoinOp).flipped; got != (small == 400) {
-					t.Errorf("%s: flipped=%v", name, got)
-				}
-				var got strings.Builder
-				for {
-					b, err := op.Next(env)
-					if err != nil {
+				for _, small := range []int{1 << 20, 400, 100} { // build hashed, probe hashed, both large
+					name := fmt.Sprintf("mul=%d/two=%v/type=%d/small=%d", mul, two, typ, small)
+					pr := &batchSource{mem: mem, typs: typs, rows: probeRows, size: 64, t: t}
+					br := &batchSource{mem: mem, typs: typs, rows: buildRows, size: 50, t: t}
+					op, _, ok := NewHashJoin(mem, pr, pr.specs(), br, br.specs(), pk, bk, typ)
+					if !ok {
+						t.Fatalf("%s: not vectorized", name)
+					}
+					op.(*hashJoinOp).small = small
+					env := &Env{Ctx: context.Background()}
+					if err := op.Open(env); err != nil {
 						t.Fatal(err)
 					}
-					if b == nil {
-						break
+					hj := op.(*hashJoinOp)
+					if hj.flipped != (small == 400) {
+						t.Errorf("%s: flipped=%v", name, hj.flipped)
 					}
-					for _, r := range b.AppendRows(nil) {
-						fmt.Fprintln(&got, r)
+					if tb := hj.table; !two {
+						if hj.flipped {
+							tb = hj.ptable
+						}
+						if (tb.direct != nil) != (mul == 1) || (tb.bits != nil) != (mul == 1_000_003) {
+							t.Errorf("%s: direct=%v bits=%v", name, tb.direct != nil, tb.bits != nil)
+						}
 					}
-					b.Release()
-				}
-				op.Close()
-				if got.String() != want.String() {
-					t.Errorf("%s:\ngot  %.600s\nwant %.600s", name, got.String(), want.String())
+					var got strings.Builder
+					for {
+						b, err := op.Next(env)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if b == nil {
+							break
+						}
+						for _, r := range b.AppendRows(nil) {
+							fmt.Fprintln(&got, r)
+						}
+						b.Release()
+					}
+					op.Close()
+					if got.String() != want.String() {
+						t.Errorf("%s:\ngot  %.600s\nwant %.600s", name, got.String(), want.String())
+					}
 				}
 			}
 		}
