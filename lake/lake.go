@@ -306,8 +306,9 @@ type Progress struct {
 // Flush turns t's inlined rows into files now.
 func (s *Store) Flush(ctx context.Context, t *catalog.Table) error { return s.flush(ctx, t) }
 
-// Optimize compacts t's small files and files with many deletions; report
-// (may be nil) receives progress.
+// Optimize flushes t's inlined rows into files, then compacts its small
+// files and files with many deletions; report (may be nil) receives
+// progress.
 func (s *Store) Optimize(ctx context.Context, t *catalog.Table, report func(Progress)) error {
 	return s.optimize(ctx, t, report)
 }
