@@ -153,7 +153,7 @@ func Run(ctx context.Context, p *planner.Plan, rt Runtime) (res *Result, err err
 		root = node.(operator)
 		if kept != nil {
 			if len(rc.vecNodes) > 0 {
-				kept = nil // vectorized pipelines are per execution
+				kept.never, kept = true, nil // vectorized pipelines are per execution
 			} else {
 				kept.root, kept.inUse = root, true
 			}

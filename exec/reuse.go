@@ -20,35 +20,49 @@ import (
 // of the same plan meanwhile (two portals, a statement re-entered) builds
 // a private tree, so executions never share operator state.
 type Reuse struct {
-	plans  map[planner.Physical]*keptPlan
+	// plan is the plan kept is for: a Reuse sees one plan, or a new one
+	// after re-planning, so one slot is enough.
+	plan   planner.Physical
+	kept   keptPlan
 	point  map[*planner.PhysicalPointLookup]*pointLookupOp
 	tables map[catalog.ID]*rowstore.Table // see factory.table
 }
 
-// keptPlan is one plan's operator tree; root is nil when the plan cannot
-// be kept (checked once).
+// keptPlan is the operator tree of Reuse.plan.
 type keptPlan struct {
 	root  operator
 	inUse bool
+	runs  int  // executions seen, up to 2
+	never bool // the plan cannot be kept
 }
 
 // takePlan returns the kept tree of p when it is idle (marking it in
-// use), or else, when p can be kept but has no tree yet, the entry the
-// caller fills after building one (keepPlan). Both nil: build privately.
+// use), or else, from p's second execution on (a statement run once, as
+// every simple-protocol query is, pays nothing), the entry the caller
+// fills once it has built a tree to keep. Both nil: build privately.
 func (r *Reuse) takePlan(p planner.Physical) (operator, *keptPlan) {
-	if k, ok := r.plans[p]; ok {
-		if k.root != nil && !k.inUse {
-			k.inUse = true
-			return k.root, k
+	k := &r.kept
+	if r.plan != p {
+		if k.inUse {
+			return nil, nil // another plan's tree is running
 		}
+		r.plan, *k = p, keptPlan{}
+	}
+	switch {
+	case k.root != nil:
+		if k.inUse {
+			return nil, nil
+		}
+		k.inUse = true
+		return k.root, k
+	case k.never:
+		return nil, nil
+	case k.runs == 0:
+		k.runs++
 		return nil, nil
 	}
-	if r.plans == nil {
-		r.plans = map[planner.Physical]*keptPlan{}
-	}
-	k := &keptPlan{}
-	r.plans[p] = k
 	if !keepablePlan(p) {
+		k.never = true
 		return nil, nil
 	}
 	return nil, k

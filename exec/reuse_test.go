@@ -172,6 +172,34 @@ func TestPreparedDMLReuse(t *testing.T) {
 	if got, want := fmt.Sprint(h.state()), fmt.Sprint(model); got != want {
 		t.Fatalf("table %s\nmodel %s", got, want)
 	}
+	for i, r := range []*exec.Reuse{&ins, &upd, &div, &del, &sel, &ups} {
+		if kept, inUse := r.KeptTree(); !kept || inUse {
+			t.Fatalf("statement %d: kept %v, in use %v", i, kept, inUse)
+		}
+	}
+
+	// A subquery keeps per-execution state: such a plan is never kept,
+	// and still runs correctly each time. SELECT FOR UPDATE is kept.
+	var sub, lock exec.Reuse
+	pSub := h.plan("UPDATE kv SET n = n + (SELECT count(*) FROM kv WHERE k = $2)::int4 + $1 WHERE k = $2")
+	pLock := h.plan("SELECT n FROM kv WHERE k = $1 FOR UPDATE")
+	for i := range 6 {
+		k := int64(i%3 + 1)
+		if _, n, err := h.exec(pSub, &sub, types.DInt(i), types.DInt(k)); err != nil || n != 1 {
+			t.Fatalf("subquery update: %d %v", n, err)
+		}
+		model[k] += int64(i) + 1
+		rows, _, err := h.exec(pLock, &lock, types.DInt(k))
+		if err != nil || len(rows) != 1 || rows[0][0] != types.DInt(model[k]) {
+			t.Fatalf("for update k=%d: %v %v, want %d", k, rows, err, model[k])
+		}
+	}
+	if kept, _ := sub.KeptTree(); kept {
+		t.Fatal("a plan with a subquery was kept")
+	}
+	if kept, _ := lock.KeptTree(); !kept {
+		t.Fatal("SELECT FOR UPDATE was not kept")
+	}
 
 	// The same plan open twice: an UPDATE ... RETURNING whose rows are
 	// not read yet, and a second execution of it run to completion in
@@ -189,13 +217,25 @@ func TestPreparedDMLReuse(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Round 0: r1 is the plan's first run (built privately), r2
+		// builds the tree to keep; later rounds: r1 runs the kept tree,
+		// r2 a private one.
+		if kept, inUse := ret.KeptTree(); !kept || !inUse {
+			t.Fatalf("round %d: kept %v, in use %v", i, kept, inUse)
+		}
 		rows2, err := r2.All(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
+		if _, inUse := ret.KeptTree(); inUse != (i > 0) {
+			t.Fatalf("round %d: in use %v after r2", i, inUse)
+		}
 		rows1, err := r1.All(ctx)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if _, inUse := ret.KeptTree(); inUse {
+			t.Fatalf("round %d: still in use", i)
 		}
 		if err := tx.Commit(ctx); err != nil {
 			t.Fatal(err)

@@ -1,6 +1,7 @@
 package lake
 
 import (
+	"bytes"
 	"container/list"
 	"context"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"github.com/conflux-db/conflux/catalog"
 	"github.com/conflux-db/conflux/lake/objstore"
 	"github.com/conflux-db/conflux/lake/pqfile"
+	"github.com/conflux-db/conflux/sql/types"
 )
 
 // footerCache keeps recently used files open with their footers parsed,
@@ -23,6 +25,10 @@ type footerCache struct {
 	mu  sync.Mutex
 	m   map[string]*list.Element // of *openFile
 	lru list.List                // front: most recently used
+
+	// meta caches the files' decoded manifest entries: the other per-file
+	// cost every scan would pay again.
+	meta *metaCache
 }
 
 // openFile is one open file with its reader.
@@ -35,7 +41,7 @@ type openFile struct {
 }
 
 func newFooterCache(obj objstore.Store, max int) *footerCache {
-	return &footerCache{obj: obj, max: max, m: map[string]*list.Element{}}
+	return &footerCache{obj: obj, max: max, m: map[string]*list.Element{}, meta: newMetaCache(manifestCacheSize)}
 }
 
 // cacheKey names a file read with a given column set: a reader maps the
@@ -122,4 +128,103 @@ func (c *footerCache) forget(path string) {
 			}
 		}
 	}
+}
+
+// manifestCacheSize bounds the decoded manifest entries a Store keeps
+// (a few hundred bytes each).
+const manifestCacheSize = 1 << 14
+
+// metaCache keeps decoded manifest entries, so that a scan decodes each
+// file's entry (JSON and statistics) once per process rather than once
+// per scan. A manifest key is written once, when its file is published
+// (file ids are fresh), and only ever deleted after, so the key names
+// the value; the value bytes are kept and compared anyway, so a reused
+// key can never be served a stale decoding. The decoded statistics depend
+// on the table's column types too: a decoding is reused only while the
+// types it was made with still agree. A bounded LRU.
+type metaCache struct {
+	max int
+
+	mu  sync.Mutex
+	m   map[string]*list.Element // of *metaEntry, by manifest key
+	lru list.List                // front: most recently used
+}
+
+type metaEntry struct {
+	key string
+	val []byte
+	dec decodedManifest // shared by readers: never modified
+}
+
+func newMetaCache(max int) *metaCache {
+	return &metaCache{max: max, m: map[string]*list.Element{}}
+}
+
+// decode returns the decoded manifest value val of key, from the cache
+// when it holds a decoding of the same bytes with the same types. The
+// result's slices are shared: callers must not modify them.
+func (c *metaCache) decode(key, val []byte, typByID map[uint32]*types.T) (FileMeta, []byte, error) {
+	c.mu.Lock()
+	var cached *metaEntry
+	if e, ok := c.m[string(key)]; ok {
+		c.lru.MoveToFront(e)
+		cached = e.Value.(*metaEntry)
+	}
+	c.mu.Unlock()
+	if cached != nil && bytes.Equal(cached.val, val) {
+		if m, ok := cached.dec.with(typByID); ok {
+			return m, cached.dec.part, nil
+		}
+	}
+	d, err := decodeManifestValue(val, typByID)
+	if err != nil {
+		return FileMeta{}, nil, err
+	}
+	ent := &metaEntry{key: string(key), val: bytes.Clone(val), dec: d}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[ent.key]; ok {
+		e.Value = ent
+		c.lru.MoveToFront(e)
+	} else {
+		c.m[ent.key] = c.lru.PushFront(ent)
+	}
+	for c.lru.Len() > c.max {
+		e := c.lru.Back()
+		c.lru.Remove(e)
+		delete(c.m, e.Value.(*metaEntry).key)
+	}
+	return d.meta, d.part, nil
+}
+
+// with returns the decoding as decodeManifestValue would make it with
+// typByID, or false when it cannot be derived from this one: a statistic
+// left out for want of a type has one now, or a column's type changed.
+// Statistics of columns since dropped are filtered out.
+func (d *decodedManifest) with(typByID map[uint32]*types.T) (FileMeta, bool) {
+	for _, id := range d.untyped {
+		if typByID[id] != nil {
+			return FileMeta{}, false
+		}
+	}
+	dropped := 0
+	for i, s := range d.meta.Stats {
+		t := typByID[s.ColumnID]
+		switch {
+		case t == nil:
+			dropped++
+		case t != d.typs[i] && !t.Identical(d.typs[i]):
+			return FileMeta{}, false
+		}
+	}
+	m := d.meta
+	if dropped > 0 {
+		m.Stats = make([]pqfile.ColumnStats, 0, len(d.meta.Stats)-dropped)
+		for _, s := range d.meta.Stats {
+			if typByID[s.ColumnID] != nil {
+				m.Stats = append(m.Stats, s)
+			}
+		}
+	}
+	return m, true
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -195,35 +196,53 @@ func encodeFileMeta(m *FileMeta, part []byte, typByID map[uint32]*types.T) ([]by
 // decodeFileMeta decodes a manifest value. Statistics of columns no longer
 // in typByID (dropped) are left out: unknown statistics never prune.
 func decodeFileMeta(b []byte, typByID map[uint32]*types.T) (FileMeta, []byte, error) {
+	d, err := decodeManifestValue(b, typByID)
+	return d.meta, d.part, err
+}
+
+// decodedManifest is a decoded manifest value with what the decoding
+// depended on besides the bytes: the type each statistic was decoded
+// with, and the statistics left out for want of a type. A cached decoding
+// is reused only while the table's types still agree (metaCache).
+type decodedManifest struct {
+	meta    FileMeta
+	part    []byte
+	typs    []*types.T // of meta.Stats
+	untyped []uint32   // column ids of the statistics left out
+}
+
+func decodeManifestValue(b []byte, typByID map[uint32]*types.T) (decodedManifest, error) {
 	bad := func(what string) error { return fmt.Errorf("%w: lake manifest entry: %s", keys.ErrCorrupt, what) }
 	if len(b) < 1 || b[0] != manifestVersion {
-		return FileMeta{}, nil, bad("version")
+		return decodedManifest{}, bad("version")
 	}
 	b = b[1:]
 	n, k := binary.Uvarint(b)
 	if k <= 0 || uint64(len(b)-k) < n {
-		return FileMeta{}, nil, bad("header")
+		return decodedManifest{}, bad("header")
 	}
 	var rec fileRecord
 	if err := json.Unmarshal(b[k:k+int(n)], &rec); err != nil {
-		return FileMeta{}, nil, bad(err.Error())
+		return decodedManifest{}, bad(err.Error())
 	}
 	b = b[k+int(n):]
 	cnt, k := binary.Uvarint(b)
-	if k <= 0 {
-		return FileMeta{}, nil, bad("stats count")
+	if k <= 0 || cnt > uint64(len(b)) {
+		return decodedManifest{}, bad("stats count")
 	}
 	b = b[k:]
-	m := rec.FileMeta
+	d := decodedManifest{meta: rec.FileMeta, part: rec.Part}
+	var decs map[*types.T]*rowenc.RowDecoder // one per type, not per value
+	out := []types.Datum{nil}
 	for range cnt {
 		id, k1 := binary.Uvarint(b)
 		if k1 <= 0 {
-			return FileMeta{}, nil, bad("stats")
+			return decodedManifest{}, bad("stats")
 		}
 		b = b[k1:]
 		nulls, k2 := binary.Uvarint(b)
 		if k2 <= 0 {
-			return FileMeta{}, nil, bad("stats")
+			return decodedManifest{}, bad("stats")
 		}
 		b = b[k2:]
 		s := pqfile.ColumnStats{ColumnID: uint32(id), NullCount: int64(nulls)}
@@ -231,15 +250,23 @@ func decodeFileMeta(b []byte, typByID map[uint32]*types.T) (FileMeta, []byte, er
 		for i := range 2 {
 			l, k := binary.Uvarint(b)
 			if k <= 0 || uint64(len(b)-k) < l {
-				return FileMeta{}, nil, bad("stat value")
+				return decodedManifest{}, bad("stat value")
 			}
 			v := b[k : k+int(l)]
 			b = b[k+int(l):]
 			if l == 0 || t == nil {
 				continue
 			}
-			out := []types.Datum{nil}
-			if err := rowenc.DecodeRow(v, []uint32{1}, []*types.T{t}, out); err != nil {
+			dec := decs[t]
+			if dec == nil {
+				if decs == nil {
+					decs = map[*types.T]*rowenc.RowDecoder{}
+				}
+				dec = rowenc.NewRowDecoder([]uint32{1}, []*types.T{t})
+				decs[t] = dec
+			}
+			out[0] = nil
+			if err := dec.Decode(v, out); err != nil {
 				continue
 			}
 			if i == 0 {
@@ -249,8 +276,15 @@ func decodeFileMeta(b []byte, typByID map[uint32]*types.T) (FileMeta, []byte, er
 			}
 		}
 		if t != nil {
-			m.Stats = append(m.Stats, s)
+			d.meta.Stats = append(d.meta.Stats, s)
+			d.typs = append(d.typs, t)
+		} else {
+			d.untyped = append(d.untyped, s.ColumnID)
 		}
 	}
-	return m, rec.Part, nil
+	// Cached decodings are shared by scans: appends must not write into them.
+	d.meta.Stats = slices.Clip(d.meta.Stats)
+	d.meta.Partition = slices.Clip(d.meta.Partition)
+	d.part = slices.Clip(d.part)
+	return d, nil
 }

@@ -354,7 +354,7 @@ func (t *Table) manifest(ctx context.Context, tx *txn.Txn, lo, hi []byte) ([]man
 	defer it.Close()
 	var out []manifestEntry
 	for it.Next() {
-		m, part, err := decodeFileMeta(it.Value(), t.typByID)
+		m, part, err := t.s.files.meta.decode(it.Key(), it.Value(), t.typByID)
 		if err != nil {
 			return nil, err
 		}

@@ -149,6 +149,9 @@ func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string
 	return &f, log, nil
 }
 
+// gcPercent is the server's default GOGC.
+const gcPercent = 400
+
 func serve(args []string, stderr io.Writer, getenv func(string) string) int {
 	f, log, err := parseServeFlags(args, stderr, getenv)
 	if err != nil {
@@ -169,6 +172,13 @@ func serve(args []string, stderr io.Writer, getenv func(string) string) int {
 		return 1
 	}
 	log.Info("starting conflux", "version", versionString(), "data_dir", f.dataDir)
+	if getenv("GOGC") == "" {
+		// The big caches (Pebble's block cache, memtables) live outside
+		// the Go heap, which holds mostly short-lived per-statement
+		// garbage: collecting at 4x live heap instead of 2x cut server CPU
+		// 13-18% on scans and ~5% on TPC-B. GOGC / GOMEMLIMIT override.
+		debug.SetGCPercent(gcPercent)
+	}
 	if f.pprofAddr != "" {
 		_, stopPprof, err := servePprof(f.pprofAddr, log)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -20,6 +21,15 @@ import (
 // DefaultBatchRows is the record size Read uses when batchRows <= 0.
 const DefaultBatchRows = 1 << 16
 
+// Below inlineMaxRows rows a read decodes on the caller's goroutine: for
+// small files the handoff to a read-ahead goroutine costs more than the
+// overlap it buys. Below parallelMinRows rows a row group's columns are
+// decoded one after the other for the same reason.
+const (
+	inlineMaxRows   = 1 << 16
+	parallelMinRows = 1 << 13
+)
+
 // readerState is the Reader's implementation.
 type readerState struct {
 	pf     *file.Reader
@@ -30,6 +40,28 @@ type readerState struct {
 	leaves [][]int                   // Parquet leaf columns of each field
 	groups []RowGroupInfo
 	starts []int64 // file position of each row group's first row
+
+	// The Arrow readers over pf, serial and column-parallel, built on the
+	// first Read and shared by all (ReadRowGroups only reads them):
+	// building one deserialises the file's schema.
+	arrowOnce  sync.Once
+	arrow      [2]*pqarrow.FileReader // [0] serial, [1] parallel
+	arrowError error
+}
+
+// arrowReaders returns the serial and the parallel Arrow reader.
+func (rs *readerState) arrowReaders() ([2]*pqarrow.FileReader, error) {
+	rs.arrowOnce.Do(func() {
+		fr, err := pqarrow.NewFileReader(rs.pf, pqarrow.ArrowReadProperties{}, rs.mem)
+		if err != nil {
+			rs.arrowError = corrupt(err)
+			return
+		}
+		par := *fr // shares the schema manifest; only Props differ
+		par.Props.Parallel = true
+		rs.arrow = [2]*pqarrow.FileReader{fr, &par}
+	})
+	return rs.arrow, rs.arrowError
 }
 
 func corrupt(err error) error {
@@ -141,13 +173,22 @@ func (rs *readerState) read(ctx context.Context, rowGroups []int, columnIDs []ui
 		}
 		out[i].slot = s
 	}
-	fr, err := pqarrow.NewFileReader(rs.pf, pqarrow.ArrowReadProperties{Parallel: len(slotNames) > 1, BatchSize: int64(batchRows)}, rs.mem)
-	if err != nil {
-		return nil, corrupt(err)
+	it := &recordIter{rs: rs, out: out, batch: batchRows, groups: rowGroups, leafIdx: leafIdx, names: slotNames}
+	if len(leafIdx) > 0 {
+		var err error
+		if it.fr, err = rs.arrowReaders(); err != nil {
+			return nil, err
+		}
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	it := &recordIter{rs: rs, out: out, batch: batchRows, cancel: cancel, ch: make(chan groupData, 1)}
-	go it.produce(ctx, fr, rowGroups, leafIdx, slotNames)
+	var rows int64
+	for _, g := range rowGroups {
+		rows += rs.groups[g].Rows
+	}
+	if rows >= inlineMaxRows && len(leafIdx) > 0 {
+		ctx, it.cancel = context.WithCancel(ctx)
+		it.ch = make(chan groupData, 1)
+		go it.produce(ctx)
+	}
 	return it, nil
 }
 
@@ -158,14 +199,22 @@ type groupData struct {
 	err error
 }
 
-// recordIter reads row groups one ahead of the consumer in a goroutine
-// (columns of a row group in parallel inside pqarrow), so decoding the
-// next row group overlaps with processing this one, and hands them out in
-// order.
+// recordIter hands out the row groups' records in order. For large reads
+// it reads row groups one ahead of the consumer in a goroutine (columns of
+// a large row group in parallel inside pqarrow), so decoding the next row
+// group overlaps with processing this one; small reads decode each row
+// group when the consumer reaches it.
 type recordIter struct {
-	rs     *readerState
-	out    []outCol
-	batch  int
+	rs        *readerState
+	out       []outCol
+	batch     int
+	fr        [2]*pqarrow.FileReader
+	groups    []int    // row groups to read
+	leafIdx   []int    // Parquet leaf columns to read
+	names     []string // their fields' names
+	nextGroup int      // index into groups of the next inline read
+
+	// Read-ahead (nil ch: inline reads).
 	cancel context.CancelFunc
 	ch     chan groupData
 
@@ -177,26 +226,38 @@ type recordIter struct {
 	done   bool
 }
 
-func (it *recordIter) produce(ctx context.Context, fr *pqarrow.FileReader, groups, leafIdx []int, names []string) {
-	defer close(it.ch)
-	for _, g := range groups {
-		gd := groupData{g: g}
-		if len(leafIdx) > 0 {
-			tbl, err := fr.ReadRowGroups(ctx, leafIdx, []int{g})
-			if err == nil && int(tbl.NumCols()) != len(names) {
-				err = pgerr.New(pgerr.DataCorrupted, "pqfile: read %d columns, want %d", tbl.NumCols(), len(names))
-			}
-			for i := 0; err == nil && i < len(names); i++ {
-				if tbl.Schema().Field(i).Name != names[i] {
-					err = pgerr.New(pgerr.DataCorrupted, "pqfile: read column %q, want %q", tbl.Schema().Field(i).Name, names[i])
-				}
-			}
-			if err != nil && tbl != nil {
-				tbl.Release()
-				tbl = nil
-			}
-			gd.tbl, gd.err = tbl, err
+// readGroup reads row group g's requested columns.
+func (it *recordIter) readGroup(ctx context.Context, g int) groupData {
+	gd := groupData{g: g}
+	if len(it.leafIdx) == 0 {
+		return gd
+	}
+	fr := it.fr[0]
+	if len(it.names) > 1 && it.rs.groups[g].Rows >= parallelMinRows {
+		fr = it.fr[1]
+	}
+	tbl, err := fr.ReadRowGroups(ctx, it.leafIdx, []int{g})
+	if err == nil && int(tbl.NumCols()) != len(it.names) {
+		err = pgerr.New(pgerr.DataCorrupted, "pqfile: read %d columns, want %d", tbl.NumCols(), len(it.names))
+	}
+	for i := 0; err == nil && i < len(it.names); i++ {
+		if tbl.Schema().Field(i).Name != it.names[i] {
+			err = pgerr.New(pgerr.DataCorrupted, "pqfile: read column %q, want %q", tbl.Schema().Field(i).Name, it.names[i])
 		}
+	}
+	if err != nil && tbl != nil {
+		tbl.Release()
+		tbl = nil
+	}
+	gd.tbl, gd.err = tbl, err
+	return gd
+}
+
+// produce is the read-ahead goroutine.
+func (it *recordIter) produce(ctx context.Context) {
+	defer close(it.ch)
+	for _, g := range it.groups {
+		gd := it.readGroup(ctx, g)
 		select {
 		case it.ch <- gd:
 		case <-ctx.Done():
@@ -243,10 +304,17 @@ func (it *recordIter) advance(ctx context.Context) error {
 	it.releaseCur()
 	var gd groupData
 	var ok bool
-	select {
-	case gd, ok = <-it.ch:
-	case <-ctx.Done():
-		return ctx.Err()
+	if it.ch == nil {
+		if ok = it.nextGroup < len(it.groups); ok {
+			gd = it.readGroup(ctx, it.groups[it.nextGroup])
+			it.nextGroup++
+		}
+	} else {
+		select {
+		case gd, ok = <-it.ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	if !ok {
 		it.done = true
@@ -317,12 +385,15 @@ func (it *recordIter) assemble(fileCols []arrow.Array, n int64) (arrow.RecordBat
 }
 
 func (it *recordIter) close() {
-	it.cancel()
 	it.releaseCur()
-	for gd := range it.ch {
-		if gd.tbl != nil {
-			gd.tbl.Release()
+	if it.ch != nil {
+		it.cancel()
+		for gd := range it.ch {
+			if gd.tbl != nil {
+				gd.tbl.Release()
+			}
 		}
+		it.ch = nil
 	}
 	it.done = true
 }
