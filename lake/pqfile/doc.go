@@ -43,9 +43,12 @@
 // RowGroupRows rows (the last one fewer), which keeps file positions
 // predictable. Strings are dictionary encoded; zstd is the default codec.
 //
-// Read decodes whole row groups of the requested columns (columns in
-// parallel inside arrow-go) one row group ahead of the consumer in a
-// goroutine, and slices them into records of batchRows, each with its file
-// position: positions are what lake's deletion vectors and row locators
-// name.
+// Read decodes whole row groups of the requested columns. Reads of fewer
+// than 64K rows decode on the caller's goroutine (a handoff costs more
+// than it saves on small files); larger ones decode one row group ahead
+// in a goroutine, with the columns of large row groups in parallel inside
+// arrow-go. The arrow-go file reader is built once per open file and
+// shared by concurrent reads. Records are sliced to batchRows, each with
+// its file position: positions are what lake's deletions and row
+// locators name.
 package pqfile

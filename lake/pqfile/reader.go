@@ -40,6 +40,8 @@ type readerState struct {
 	leaves [][]int                   // Parquet leaf columns of each field
 	groups []RowGroupInfo
 	starts []int64 // file position of each row group's first row
+	// inlineMaxRows and parallelMinRows: the constants (tests lower them).
+	inlineMaxRows, parallelMinRows int64
 
 	// The Arrow readers over pf, serial and column-parallel, built on the
 	// first Read and shared by all (ReadRowGroups only reads them):
@@ -76,7 +78,8 @@ func openReader(r io.ReaderAt, size int64, cols []catalog.Column) (*readerState,
 	if err != nil {
 		return nil, corrupt(err)
 	}
-	rs := &readerState{pf: pf, mem: memory.DefaultAllocator, cols: map[uint32]catalog.Column{}, field: map[uint32]int{}}
+	rs := &readerState{pf: pf, mem: memory.DefaultAllocator, cols: map[uint32]catalog.Column{}, field: map[uint32]int{},
+		inlineMaxRows: inlineMaxRows, parallelMinRows: parallelMinRows}
 	for _, c := range cols {
 		rs.cols[c.ID] = c
 	}
@@ -184,7 +187,7 @@ func (rs *readerState) read(ctx context.Context, rowGroups []int, columnIDs []ui
 	for _, g := range rowGroups {
 		rows += rs.groups[g].Rows
 	}
-	if rows >= inlineMaxRows && len(leafIdx) > 0 {
+	if rows >= rs.inlineMaxRows && len(leafIdx) > 0 {
 		ctx, it.cancel = context.WithCancel(ctx)
 		it.ch = make(chan groupData, 1)
 		go it.produce(ctx)
@@ -233,7 +236,7 @@ func (it *recordIter) readGroup(ctx context.Context, g int) groupData {
 		return gd
 	}
 	fr := it.fr[0]
-	if len(it.names) > 1 && it.rs.groups[g].Rows >= parallelMinRows {
+	if len(it.names) > 1 && it.rs.groups[g].Rows >= it.rs.parallelMinRows {
 		fr = it.fr[1]
 	}
 	tbl, err := fr.ReadRowGroups(ctx, it.leafIdx, []int{g})
