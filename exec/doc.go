@@ -11,6 +11,15 @@
 // is a dedicated operator: it encodes each key into a reused buffer, does
 // one txn.Get per key and decodes only the columns the query reads.
 //
+// A prepared statement keeps its whole operator tree between executions
+// (Reuse, reuse.go) when every operator resets its state in open and no
+// expression has per-execution state (subqueries cache their result):
+// scans, point lookups, VALUES, filters, projections, LIMIT, sorts, row
+// locks and row-table INSERT/UPDATE/DELETE. A second run of the same plan
+// while the first is open (two portals, nesting) builds a private tree.
+// TPC-B's statements then skip plan construction and expression
+// compilation entirely.
+//
 // Analytical chains run vectorized over Arrow record batches (package
 // colexec): when the factory builds a full primary-key Seq Scan, and over
 // it Filter, Project and HashAggregate nodes whose expressions and types
