@@ -174,12 +174,15 @@ type Table struct {
 	// RowDecoder is read-only once built), so a DML statement's decoder
 	// costs one small allocation instead of seven.
 	allCols atomic.Pointer[rowenc.RowDecoder]
+	// pkPrefix is the primary index's key prefix (never written to).
+	pkPrefix []byte
 }
 
 type index struct {
-	desc *catalog.Index
-	ord  []int
-	dirs []bool
+	desc   *catalog.Index
+	ord    []int
+	dirs   []bool
+	prefix []byte // the index's key prefix (never written to)
 }
 
 // For prepares t.
@@ -195,9 +198,13 @@ func For(t *catalog.Table) *Table {
 		rt.typs = append(rt.typs, c.Type)
 	}
 	rt.pkOrd, rt.pkDesc = rt.ords(&t.Primary)
+	// Key prefixes are computed once: building them per row cost several
+	// allocations per UPDATE.
+	rt.pkPrefix = keys.IndexPrefix(uint32(t.ID), uint32(t.Primary.ID))
 	for i := range t.Indexes {
 		o, d := rt.ords(&t.Indexes[i])
-		rt.indexes = append(rt.indexes, index{desc: &t.Indexes[i], ord: o, dirs: d})
+		rt.indexes = append(rt.indexes, index{desc: &t.Indexes[i], ord: o, dirs: d,
+			prefix: keys.IndexPrefix(uint32(t.ID), uint32(t.Indexes[i].ID))})
 	}
 	return rt
 }
@@ -216,7 +223,7 @@ func (t *Table) ords(ix *catalog.Index) ([]int, []bool) {
 
 // PrimaryPrefix is the key prefix of the table's rows.
 func (t *Table) PrimaryPrefix() []byte {
-	return keys.IndexPrefix(uint32(t.Desc.ID), uint32(t.Desc.Primary.ID))
+	return t.pkPrefix[:len(t.pkPrefix):len(t.pkPrefix)] // appends copy
 }
 
 // AppendPrimaryKey appends the primary key of row to buf.
@@ -398,7 +405,8 @@ func (t *Table) dupErr(ix *catalog.Index, ord []int, row types.Row) error {
 // indexEntry returns the key of row's entry in ix and whether uniqueness
 // applies to it (unique index, no NULL key column).
 func (t *Table) indexEntry(ix *index, row types.Row, pk []byte) ([]byte, bool, error) {
-	key := keys.IndexPrefix(uint32(t.Desc.ID), uint32(ix.desc.ID))
+	key := make([]byte, 0, len(ix.prefix)+len(pk)+16)
+	key = append(key, ix.prefix...)
 	hasNull := false
 	var err error
 	for i, o := range ix.ord {
@@ -412,7 +420,7 @@ func (t *Table) indexEntry(ix *index, row types.Row, pk []byte) ([]byte, bool, e
 	unique := ix.desc.Unique && !hasNull
 	if !unique {
 		// Non-unique entries are made distinct by the primary key (without its prefix).
-		key = append(key, pk[len(t.PrimaryPrefix()):]...)
+		key = append(key, pk[len(t.pkPrefix):]...)
 	}
 	return key, unique, nil
 }
