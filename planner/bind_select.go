@@ -765,6 +765,10 @@ func decorrelateWhere(from Logical, pred Expr) Logical {
 				continue
 			}
 		}
+		if right, on, ok := inSemiJoin(c, nl); ok {
+			joins = append(joins, semi{right, on, false})
+			continue
+		}
 		if hasGroupableScalar(c) {
 			withScalar = append(withScalar, c)
 			continue
@@ -812,6 +816,29 @@ func decorrelateWhere(from Logical, pred Expr) Logical {
 		out[i] = &ColRef{Idx: i, Typ: cols[i].Typ, Name: cols[i].Name}
 	}
 	return &LogicalProject{Input: from, Exprs: out, cols: cols}
+}
+
+// inSemiJoin is the rule uncorrelatedInToSemiJoin: a top-level WHERE
+// conjunct x IN (uncorrelated one-column subquery) becomes a hash semi
+// join on x = column instead of a per-row search of the subquery's
+// result (TPC-H Q18, Q20: ps_partkey IN (SELECT p_partkey ...) over all
+// of partsupp). In WHERE a NULL comparison rejects the row as a false
+// one does, and the semi join emits each left row at most once, so the
+// result is unchanged. NOT IN stays: its NULL semantics differ from an
+// anti join's.
+func inSemiJoin(e Expr, nl int) (Logical, Expr, bool) {
+	sq, ok := e.(*SubqueryExpr)
+	if !ok || sq.Kind != SubqueryAny || sq.All || sq.Op != CmpEQ || sq.OuterDepth != 0 || sq.Logical == nil {
+		return nil, nil, false
+	}
+	cols := sq.Logical.Cols()
+	if len(cols) != 1 || sq.Arg == nil || !sq.Arg.Type().Equivalent(cols[0].Typ) || !derivable(sq.Arg) {
+		return nil, nil, false
+	}
+	if lo, hi := colRange(sq.Arg); lo < 0 || hi >= nl {
+		return nil, nil, false
+	}
+	return sq.Logical, &Cmp{Op: CmpEQ, L: sq.Arg, R: &ColRef{Idx: nl, Typ: cols[0].Typ, Name: cols[0].Name}}, true
 }
 
 func filterBy(l Logical, preds []Expr) Logical {
@@ -1085,12 +1112,21 @@ func reorderFrom(from Logical, pred Expr) Logical {
 		return m
 	}
 	plain = append(plain, orRestrictions(plain, len(items), refs)...)
+	if kept := semiJoinEarly(items, itemOf, posIn, rest); len(kept) < len(rest) {
+		// Items changed: rebuild the cross product (same columns, same
+		// order) for the paths below that keep the FROM order.
+		rest, from = kept, items[0]
+		for _, it := range items[1:] {
+			from = &LogicalJoin{Kind: InnerJoin, Left: from, Right: it}
+		}
+	}
 	if len(items) < 3 {
 		return decorrelateWhere(from, andOf(append(plain, rest...)))
 	}
 	adj := make([]map[int]bool, len(items))
+	keyCols := make([]map[string]bool, len(items))
 	for i := range adj {
-		adj[i] = map[int]bool{}
+		adj[i], keyCols[i] = map[int]bool{}, map[string]bool{}
 	}
 	for _, c := range plain {
 		cmp, ok := c.(*Cmp)
@@ -1105,15 +1141,18 @@ func reorderFrom(from Logical, pred Expr) Logical {
 			for b := range r {
 				if a != b {
 					adj[a][b], adj[b][a] = true, true
+					keyCols[a][exprKey(cmp.L)] = true
+					keyCols[b][exprKey(cmp.R)] = true
 				}
 			}
 		}
 	}
-	// Greedy: keep the first table, then take the first table in FROM
-	// order that joins what is joined so far (or, failing that, the first
-	// one left).
-	order := []int{0}
-	joined := map[int]bool{0: true}
+	// Greedy: start from factFirst's table, then take the first table in
+	// FROM order that joins what is joined so far (or, failing that, the
+	// first one left).
+	start := factFirst(keyCols)
+	order := []int{start}
+	joined := map[int]bool{start: true}
 	for len(order) < len(items) {
 		next := -1
 		for i := range items {
@@ -1169,6 +1208,74 @@ func reorderFrom(from Logical, pred Expr) Logical {
 		return plan
 	}
 	return decorrelateWhere(plan, andOf(rest))
+}
+
+// factFirst is the rule factTableProbes: the join chain starts (is the
+// probe side of every hash join) at the table joined on the most distinct
+// key expressions, when that is at least three and more than the first
+// table's. Without statistics this picks a star schema's fact table:
+// lineitem joins part, supplier and orders on three different keys (TPC-H
+// Q8, Q9), and starting from it hashes the small, filtered dimensions
+// instead of all of lineitem. Otherwise the FROM order's first table
+// stays first.
+func factFirst(keyCols []map[string]bool) int {
+	best := 0
+	for i, k := range keyCols {
+		if len(k) > len(keyCols[best]) {
+			best = i
+		}
+	}
+	if len(keyCols[best]) < 3 {
+		return 0
+	}
+	return best
+}
+
+// semiJoinEarly is the rule semiJoinEarly: an x IN (subquery) conjunct
+// (see inSemiJoin) whose x reads one FROM item becomes a semi join of
+// that item alone, before the joins, instead of a filter over their
+// result: TPC-H Q18's o_orderkey IN (the few large orders) then cuts
+// orders to a handful of rows before lineitem and customer join it. A
+// semi join keeps its left columns, so the item's columns are
+// unchanged. It returns the conjuncts left for above the joins.
+func semiJoinEarly(items []Logical, itemOf, posIn []int, rest []Expr) []Expr {
+	var left []Expr
+	for _, c := range rest {
+		sq, _ := c.(*SubqueryExpr)
+		item := -1
+		ok := sq != nil
+		if ok {
+			WalkExpr(sq.Arg, func(x Expr) bool {
+				if r, isCol := x.(*ColRef); isCol {
+					if r.Idx >= len(itemOf) || (item >= 0 && item != itemOf[r.Idx]) {
+						ok = false
+					} else {
+						item = itemOf[r.Idx]
+					}
+				}
+				return ok
+			})
+		}
+		if !ok || item < 0 {
+			left = append(left, c)
+			continue
+		}
+		local, _ := MapExpr(sq.Arg, func(x Expr) (Expr, error) {
+			if r, isCol := x.(*ColRef); isCol {
+				return &ColRef{Idx: posIn[r.Idx], Typ: r.Typ, Name: r.Name}, nil
+			}
+			return x, nil
+		})
+		nl := len(items[item].Cols())
+		right, on, ok := inSemiJoin(&SubqueryExpr{Kind: sq.Kind, OuterDepth: sq.OuterDepth, Logical: sq.Logical,
+			Arg: local, Op: sq.Op, All: sq.All, Typ: sq.Typ}, nl)
+		if !ok {
+			left = append(left, c)
+			continue
+		}
+		items[item] = &LogicalJoin{Kind: SemiJoin, Left: items[item], Right: right, On: on}
+	}
+	return left
 }
 
 func andOf(es []Expr) Expr {

@@ -220,7 +220,7 @@ func (b *binder) phys(l Logical, needed []bool) (Physical, error) {
 		exprs := make([]Expr, len(n.Exprs))
 		childNeeded := make([]bool, len(n.Input.Cols()))
 		for i, e := range n.Exprs {
-			exprs[i] = foldConstants(e)
+			exprs[i] = pruneProjectOutput(foldConstants(e), i, needed)
 			markCols(exprs[i], childNeeded)
 		}
 		in, err := b.phys(n.Input, childNeeded)
@@ -259,6 +259,12 @@ func (b *binder) phys(l Logical, needed []bool) (Physical, error) {
 		}
 		return &PhysicalWindow{Input: in, Calls: n.Calls, cols: n.cols}, nil
 	case *LogicalSort:
+		if needed != nil {
+			needed = append([]bool(nil), needed...)
+			for _, k := range n.Keys {
+				markCols(k.Expr, needed)
+			}
+		}
 		in, err := b.phys(n.Input, needed)
 		if err != nil {
 			return nil, err

@@ -18,6 +18,8 @@ import (
 //   planLakeScan       lake tables: projection pushdown and pruning ranges
 //                      (lakeRanges) instead of an access path (lake.go)
 //   extractHashKeys    equi-join conditions become hash join keys
+//   pruneProjectOutput a projection's outputs no parent reads become NULL,
+//                      so the scans below skip their columns
 
 // foldConstants evaluates immutable function calls with constant
 // arguments and simplifies boolean operators with constant operands.
@@ -468,4 +470,25 @@ func unwrapDateCast(c *Cmp) Expr {
 		return c
 	}
 	return &Cmp{Op: op, L: ce.Arg, R: d}
+}
+
+// pruneProjectOutput is the rule pruneProjectOutput: output i of a
+// projection that no parent reads (needed, when known, says which are
+// read) becomes a NULL of its type, so the columns it read are not
+// needed below. Without it a projection that only permutes columns
+// (reorderFrom's, under a derived table that reads few of them) makes
+// every scan below decode every column, the hidden lake row ID (bytea)
+// too, which keeps the whole join pipeline out of the vectorized engine
+// (TPC-H Q8, Q9). Only expressions that cannot fail or have side
+// effects are dropped, as PostgreSQL removes unused subquery outputs.
+func pruneProjectOutput(e Expr, i int, needed []bool) Expr {
+	if needed == nil || i >= len(needed) || needed[i] || !derivable(e) {
+		return e
+	}
+	if _, isCol := e.(*ColRef); !isCol {
+		// Operators may fail (overflow, division by zero): PostgreSQL
+		// would not evaluate them either, but keep the rule minimal.
+		return e
+	}
+	return &Const{Val: types.DNull, Typ: e.Type()}
 }

@@ -39,8 +39,9 @@
 // answer ok=false unless every expression is one they reproduce exactly:
 // comparisons between a column and a constant, parameter, cast of those,
 // or another column of the same type; AND/OR/NOT; IS [NOT] NULL; boolean
-// columns; projections of columns, constants and + - * on two ints or
-// two floats of one type (with PostgreSQL's 22003 range errors) or on
+// columns; text LIKE a pattern of literal text and % only (like.go);
+// projections of columns, constants and + - * on two ints or two floats
+// of one type (with PostgreSQL's 22003 range errors) or on
 // numerics held as scaled integers (numeric.go: exact, but a result of
 // 10^18 or more fails with ErrFallback, so exec runs such a chain only
 // under an aggregation and reruns it in rows when that happens); hash

@@ -130,6 +130,8 @@ func (c *compiler) pred(e planner.Expr) (pred, bool) {
 		return p, true
 	case *planner.Cmp:
 		return c.cmp(x)
+	case *planner.CallExpr:
+		return c.like(x)
 	case *planner.InList:
 		// x IN (a, b) is x = a OR x = b under three-valued logic (a NULL
 		// item or x makes a non-match NULL), and NOT IN is its negation:
