@@ -426,68 +426,9 @@ func logicalHasOuterRefs(l Logical) bool {
 			})
 		}
 	}
-	var walk func(l Logical)
-	walk = func(l Logical) {
-		if found || l == nil {
-			return
-		}
-		switch n := l.(type) {
-		case *LogicalScan:
-			check(n.Filter...)
-		case *LogicalValues:
-			for _, r := range n.Rows {
-				check(r...)
-			}
-		case *LogicalFilter:
-			check(n.Pred)
-			walk(n.Input)
-		case *LogicalProject:
-			check(n.Exprs...)
-			walk(n.Input)
-		case *LogicalJoin:
-			check(n.On)
-			walk(n.Left)
-			walk(n.Right)
-		case *LogicalAggregate:
-			check(n.GroupBy...)
-			for _, a := range n.Aggs {
-				check(a.Args...)
-				check(a.Filter)
-			}
-			walk(n.Input)
-		case *LogicalWindow:
-			for _, w := range n.Calls {
-				check(w.Args...)
-				check(w.PartitionBy...)
-			}
-			walk(n.Input)
-		case *LogicalSort:
-			for _, k := range n.Keys {
-				check(k.Expr)
-			}
-			walk(n.Input)
-		case *LogicalLimit:
-			check(n.Limit, n.Offset)
-			walk(n.Input)
-		case *LogicalLockRows:
-			check(n.Recheck)
-			check(n.Reproject...)
-			walk(n.Input)
-		case *LogicalDistinct:
-			walk(n.Input)
-		case *LogicalSetOp:
-			walk(n.Left)
-			walk(n.Right)
-		case *LogicalProjectSet:
-			for _, s := range n.SRFs {
-				check(s.Args...)
-			}
-			walk(n.Input)
-		case *LogicalRecursiveCTE:
-			walk(n.Init)
-			walk(n.Recursive)
-		}
-	}
-	walk(l)
+	forEachLogicalExpr(l, func(es ...Expr) bool {
+		check(es...)
+		return !found
+	})
 	return found
 }
