@@ -422,31 +422,36 @@ func indexPrefix(t *catalog.Table, ix *catalog.Index) []byte {
 
 // validateCheck fails with 23514 when an existing row violates ck.
 func (s *Session) validateCheck(ctx context.Context, t *catalog.Table, ck catalog.Check) error {
+	found, err := s.anyRowWhere(ctx, t, "NOT ("+ck.Expr+")")
+	if err != nil || !found {
+		return err
+	}
+	return &pgerr.Error{Code: pgerr.CheckViolation, Table: t.Name, Constraint: ck.Name,
+		Message: "check constraint \"" + ck.Name + "\" of relation \"" + t.Name + "\" is violated by some row"}
+}
+
+// anyRowWhere reports whether some row of t satisfies cond (SQL over t's
+// column names), by a query through the planner (so it works for row
+// and lake tables alike).
+func (s *Session) anyRowWhere(ctx context.Context, t *catalog.Table, cond string) (bool, error) {
 	sc := s.catalog().SchemaByID(t.SchemaID)
 	if sc == nil {
-		return nil
+		return false, nil
 	}
-	q := "SELECT 1 FROM " + quoteIdent(sc.Name) + "." + quoteIdent(t.Name) + " WHERE NOT (" + ck.Expr + ") LIMIT 1"
+	q := "SELECT 1 FROM " + quoteIdent(sc.Name) + "." + quoteIdent(t.Name) + " WHERE " + cond + " LIMIT 1"
 	st, err := s.Parse(q)
 	if err != nil {
-		return err
+		return false, err
 	}
 	p, err := s.Prepare(ctx, st[0], nil)
 	if err != nil {
-		return err
+		return false, err
 	}
 	cur, err := s.runPlanned(ctx, p, nil)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer cur.Close()
 	_, found, err := cur.Next(ctx)
-	if err != nil {
-		return err
-	}
-	if found {
-		return &pgerr.Error{Code: pgerr.CheckViolation, Table: t.Name, Constraint: ck.Name,
-			Message: "check constraint \"" + ck.Name + "\" of relation \"" + t.Name + "\" is violated by some row"}
-	}
-	return nil
+	return found, err
 }

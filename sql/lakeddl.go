@@ -186,33 +186,12 @@ func (s *Session) checkLakeAddColumn(ctx context.Context, t *catalog.Table, col 
 // checkLakeNotNull fails with 23502 when a lake table has a NULL in c
 // (SET NOT NULL), found by a scan through the planner.
 func (s *Session) checkLakeNotNull(ctx context.Context, t *catalog.Table, c *catalog.Column) error {
-	sc := s.catalog().SchemaByID(t.SchemaID)
-	if sc == nil {
-		return nil
-	}
-	q := "SELECT 1 FROM " + quoteIdent(sc.Name) + "." + quoteIdent(t.Name) + " WHERE " + quoteIdent(c.Name) + " IS NULL LIMIT 1"
-	st, err := s.Parse(q)
-	if err != nil {
+	found, err := s.anyRowWhere(ctx, t, quoteIdent(c.Name)+" IS NULL")
+	if err != nil || !found {
 		return err
 	}
-	p, err := s.Prepare(ctx, st[0], nil)
-	if err != nil {
-		return err
-	}
-	cur, err := s.runPlanned(ctx, p, nil)
-	if err != nil {
-		return err
-	}
-	defer cur.Close()
-	_, found, err := cur.Next(ctx)
-	if err != nil {
-		return err
-	}
-	if found {
-		return &pgerr.Error{Code: pgerr.NotNullViolation, Table: t.Name, Column: c.Name,
-			Message: "column \"" + c.Name + "\" of relation \"" + t.Name + "\" contains null values"}
-	}
-	return nil
+	return &pgerr.Error{Code: pgerr.NotNullViolation, Table: t.Name, Column: c.Name,
+		Message: "column \"" + c.Name + "\" of relation \"" + t.Name + "\" contains null values"}
 }
 
 // checkAlterOptions validates ALTER TABLE SET/RESET (...) on any table:
