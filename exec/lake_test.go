@@ -213,6 +213,9 @@ func TestLakeVectorized(t *testing.T) {
 		"SELECT count(*) FROM lt WHERE k = ANY('{}'::int8[])",
 		"SELECT a, sum(m * (1 - m / 100)), sum(m * (1 + 0.05) * 2), avg(m - 1) FROM lt WHERE d <= date '2024-01-25' - interval '3 days' GROUP BY a ORDER BY a",
 		// Hash joins (colexec's): rows in the row engine's order, no ORDER BY.
+		// Semi/anti joins with an extra condition on matched pairs (TPC-H Q21).
+		"SELECT k FROM lt x WHERE EXISTS (SELECT 1 FROM lt y WHERE y.a = x.a AND y.k <> x.k AND y.k < 40) AND x.k < 100",
+		"SELECT k FROM lt x WHERE NOT EXISTS (SELECT 1 FROM lt y WHERE y.a = x.a AND y.s <> x.s AND y.k < 30)",
 		"SELECT x.k, y.k, x.s, y.m FROM lt x JOIN lt y ON x.a = y.a WHERE x.k < 20",
 		"SELECT x.k, y.k FROM lt x JOIN lt y ON x.s = y.s AND x.a = y.a WHERE x.k < 50 AND y.k < 300",
 		"SELECT x.k, y.k FROM lt x JOIN lt y ON x.m = y.m",

@@ -145,8 +145,9 @@ func (f *factory) vecHashAgg(n *planner.PhysicalHashAgg, in *vecNode) (planner.E
 // input and probes with the left, and so does colexec's). The join
 // continues the pipeline: parents may vectorize over its batches. An
 // inner join's extra condition becomes a vectorized filter over the
-// joined batches, which is what the row engine computes; semi and anti
-// joins with one stay in rows (it decides what matches).
+// joined batches, which is what the row engine computes; a semi or anti
+// join evaluates its own over the matched pairs (it decides what
+// matches), and stays in rows if that condition cannot be vectorized.
 func (f *factory) vecHashJoin(n *planner.PhysicalHashJoin, l, r *vecNode) (planner.ExecNode, bool, error) {
 	if l.src == nil || r.src == nil || l.lossy || r.lossy {
 		return nil, false, nil
@@ -162,14 +163,20 @@ func (f *factory) vecHashJoin(n *planner.PhysicalHashJoin, l, r *vecNode) (plann
 	default:
 		return nil, false, nil
 	}
-	if n.Extra != nil && typ != colexec.InnerJoin {
-		return nil, false, nil
+	var (
+		src   colexec.Operator
+		specs colexec.Specs
+		ok    bool
+	)
+	if typ == colexec.InnerJoin {
+		src, specs, ok = colexec.NewHashJoin(vecMem, l.src, l.specs, r.src, r.specs, n.LeftKeys, n.RightKeys, typ)
+	} else {
+		src, specs, ok = colexec.NewHashJoinExtra(vecMem, l.src, l.specs, r.src, r.specs, n.LeftKeys, n.RightKeys, typ, n.Extra, f.vecC())
 	}
-	src, specs, ok := colexec.NewHashJoin(vecMem, l.src, l.specs, r.src, r.specs, n.LeftKeys, n.RightKeys, typ)
 	if !ok {
 		return nil, false, nil
 	}
-	if n.Extra != nil {
+	if n.Extra != nil && typ == colexec.InnerJoin {
 		if src, ok = colexec.NewFilter(vecMem, src, specs, n.Extra, f.vecC()); !ok {
 			return nil, false, nil
 		}

@@ -81,5 +81,9 @@
 // orders joined with all of lineitem hashes orders whichever side the
 // planner put it on. One integer key over a dense range indexes an array
 // of chain heads instead of hashing; over a sparse range a bitmap of the
-// keys present rejects most misses before the map.
+// keys present rejects most misses before the map. Semi and anti joins
+// may carry an extra condition (NewHashJoinExtra, TPC-H Q21's
+// l2.l_suppkey <> l1.l_suppkey): it is evaluated vectorized on batches
+// of key-matching pairs, and a probe row is kept if any pair satisfies
+// it (semi) or none does (anti); NULL does not satisfy.
 package colexec

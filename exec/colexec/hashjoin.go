@@ -37,6 +37,15 @@ const (
 	AntiJoin
 )
 
+// Semi and anti joins may carry an extra condition over the joined row
+// (probe columns, then build columns): a key match counts only where it
+// is true (NULL is not). Candidate pairs are gathered into batches of up
+// to joinOutRows and the condition evaluated over them vectorized, so a
+// probe row may have more pairs evaluated than the row engine's
+// first-true-wins loop would; the condition is a predicate the compiler
+// supports, whose evaluation does not fail on data. A probe row already
+// matched gathers no further pairs once its earlier pairs are evaluated.
+
 // joinOutRows bounds the rows of one output batch when keys repeat.
 const joinOutRows = 4 * BatchSize
 
@@ -271,6 +280,16 @@ type hashJoinOp struct {
 	buildOpen    bool
 	small        int // joinSmallRows (tests lower it)
 
+	// Extra condition of a semi or anti join (nil: none), compiled over
+	// xSpecs: the probe then build columns, those it does not read as
+	// kNull, so pair batches gather only what it reads.
+	extra   pred
+	xSpecs  []colSpec
+	xSchema *arrow.Schema
+	xP, xB  []int   // gathered pairs: probe row, build row
+	xTri    []uint8 // condition per pair
+	matched []bool  // probe rows of the current batch with a true pair
+
 	// Build side hashed: probe batches stream (first those Open read).
 	table   *joinTable
 	pq      []*Batch
@@ -297,7 +316,15 @@ type hashJoinOp struct {
 // key pair is two columns of one batch kind whose batch equality is the
 // row engine's (floats are left to it: -0 and NaN hashing).
 func NewHashJoin(mem memory.Allocator, probe Operator, probeSpecs Specs, build Operator, buildSpecs Specs, probeKeys, buildKeys []planner.Expr, typ JoinType) (Operator, Specs, bool) {
-	if len(probeKeys) == 0 || len(probeKeys) != len(buildKeys) {
+	return NewHashJoinExtra(mem, probe, probeSpecs, build, buildSpecs, probeKeys, buildKeys, typ, nil, ConstCompiler{})
+}
+
+// NewHashJoinExtra is NewHashJoin for a semi or anti join with an extra
+// condition over the joined row (probe columns, then build columns; nil:
+// none); ok is also false when it is not a predicate the vectorized
+// compiler supports, or for an inner join (filter its output instead).
+func NewHashJoinExtra(mem memory.Allocator, probe Operator, probeSpecs Specs, build Operator, buildSpecs Specs, probeKeys, buildKeys []planner.Expr, typ JoinType, extra planner.Expr, consts ConstCompiler) (Operator, Specs, bool) {
+	if len(probeKeys) == 0 || len(probeKeys) != len(buildKeys) || extra != nil && typ == InnerJoin {
 		return nil, Specs{}, false
 	}
 	o := &hashJoinOp{mem: mem, probe: probe, build: build, pSpecs: probeSpecs.s, bSpecs: buildSpecs.s, typ: typ, small: joinSmallRows}
@@ -320,6 +347,9 @@ func NewHashJoin(mem memory.Allocator, probe Operator, probeSpecs Specs, build O
 		}
 		o.pKeys, o.bKeys = append(o.pKeys, pi), append(o.bKeys, bi)
 	}
+	if extra != nil && !o.compileExtra(mem, extra, consts) {
+		return nil, Specs{}, false
+	}
 	out := Specs{s: o.pSpecs, fallible: probeSpecs.fallible || buildSpecs.fallible}
 	if typ == InnerJoin {
 		out.s = append(append([]colSpec{}, o.pSpecs...), o.bSpecs...)
@@ -327,6 +357,95 @@ func NewHashJoin(mem memory.Allocator, probe Operator, probeSpecs Specs, build O
 	o.out = out.s
 	o.schema = schemaFor(out.s)
 	return o, out, true
+}
+
+// compileExtra compiles a semi or anti join's extra condition over the
+// pair layout (see hashJoinOp.extra).
+func (o *hashJoinOp) compileExtra(mem memory.Allocator, e planner.Expr, consts ConstCompiler) bool {
+	all := append(append([]colSpec{}, o.pSpecs...), o.bSpecs...)
+	used := make([]bool, len(all))
+	planner.WalkExpr(e, func(x planner.Expr) bool {
+		if r, ok := x.(*planner.ColRef); ok && r.Idx >= 0 && r.Idx < len(used) {
+			used[r.Idx] = true
+		}
+		return true
+	})
+	o.xSpecs = make([]colSpec, len(all))
+	for i, s := range all {
+		if used[i] {
+			o.xSpecs[i] = s
+		} else {
+			o.xSpecs[i] = colSpec{t: s.t, k: kNull}
+		}
+	}
+	c := &compiler{specs: o.xSpecs, mem: mem, consts: consts}
+	p, ok := c.pred(e)
+	if !ok {
+		return false
+	}
+	o.extra, o.xSchema = p, schemaFor(o.xSpecs)
+	return true
+}
+
+// flushPairs evaluates the extra condition over the gathered pairs (probe
+// rows o.xP of pcols, build rows o.xB of bcols), marks the probe rows of
+// true pairs in matched and empties the pairs.
+func (o *hashJoinOp) flushPairs(env *Env, pcols []arrow.Array, bcols []arrow.Array, matched []bool) error {
+	m := len(o.xP)
+	if m == 0 {
+		return nil
+	}
+	np := len(o.pSpecs)
+	cols := make([]arrow.Array, len(o.xSpecs))
+	for c, s := range o.xSpecs {
+		if c < np {
+			cols[c] = takeArray(o.mem, s, pcols[c], o.xP)
+		} else {
+			cols[c] = takeArray(o.mem, s, bcols[c-np], o.xB)
+		}
+	}
+	b := newBatch(o.xSchema, o.xSpecs, cols, m)
+	if cap(o.xTri) < m {
+		o.xTri = make([]uint8, m)
+	}
+	tri := o.xTri[:m]
+	err := o.extra.eval(env, b, tri)
+	b.Release()
+	if err != nil {
+		return err
+	}
+	for k, v := range tri {
+		if v == tTrue {
+			matched[o.xP[k]] = true
+		}
+	}
+	o.xP, o.xB = o.xP[:0], o.xB[:0]
+	return nil
+}
+
+// markBatch sets o.matched for every row of the current probe batch:
+// whether some build row matches its keys and satisfies the extra
+// condition.
+func (o *hashJoinOp) markBatch(env *Env) error {
+	n := o.cur.Len()
+	if cap(o.matched) < n {
+		o.matched = make([]bool, n)
+	}
+	matched := o.matched[:n]
+	clear(matched)
+	pcols := o.cur.Rec.Columns()
+	o.xP, o.xB = o.xP[:0], o.xB[:0]
+	for i := range n {
+		for h := o.pr.first(i); h >= 0 && !matched[i]; h = o.table.next[h] {
+			o.xP, o.xB = append(o.xP, i), append(o.xB, int(h))
+			if len(o.xP) >= joinOutRows {
+				if err := o.flushPairs(env, pcols, o.table.cols, matched); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return o.flushPairs(env, pcols, o.table.cols, matched)
 }
 
 // drainUpTo reads batches from op until it ends (done) or more than limit
@@ -429,6 +548,18 @@ func (o *hashJoinOp) Next(env *Env) (*Batch, error) {
 		n := o.cur.Len()
 		o.pSel, o.bSel = o.pSel[:0], o.bSel[:0]
 		i := o.pos
+		if o.extra != nil {
+			// The whole batch at once: it yields at most n rows.
+			if err := o.markBatch(env); err != nil {
+				return nil, err
+			}
+			for j, m := range o.matched[:n] {
+				if m == (o.typ == SemiJoin) {
+					o.pSel = append(o.pSel, j)
+				}
+			}
+			i = n
+		}
 		for ; i < n && len(o.pSel) < joinOutRows; i++ {
 			h := o.pr.first(i)
 			switch o.typ {
@@ -544,6 +675,14 @@ func (o *hashJoinOp) collect(env *Env) error {
 		}
 		pr.reset(b)
 		sel = sel[:0]
+		if o.extra != nil {
+			if err := o.collectExtra(env, &pr, b, matched); err != nil {
+				b.Release()
+				return err
+			}
+			b.Release()
+			continue
+		}
 		for j := range b.Len() {
 			for h := pr.first(j); h >= 0; h = t.next[h] {
 				matched[h] = true
@@ -607,6 +746,28 @@ func (o *hashJoinOp) collect(env *Env) error {
 	}
 	o.perm = perm
 	return nil
+}
+
+// collectExtra marks the hashed probe rows that build batch b matches
+// with a true extra condition; rows already marked gather no more pairs.
+func (o *hashJoinOp) collectExtra(env *Env, pr *prober, b *Batch, matched []bool) error {
+	t := o.ptable
+	bcols := b.Rec.Columns()
+	o.xP, o.xB = o.xP[:0], o.xB[:0]
+	for j := range b.Len() {
+		for h := pr.first(j); h >= 0; h = t.next[h] {
+			if matched[h] {
+				continue
+			}
+			o.xP, o.xB = append(o.xP, int(h)), append(o.xB, j)
+			if len(o.xP) >= joinOutRows {
+				if err := o.flushPairs(env, t.cols, bcols, matched); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return o.flushPairs(env, t.cols, bcols, matched)
 }
 
 func (o *hashJoinOp) release() {
