@@ -3,6 +3,7 @@ package exec
 import (
 	"sort"
 
+	"github.com/conflux-db/conflux/exec/colexec"
 	"github.com/conflux-db/conflux/planner"
 	"github.com/conflux-db/conflux/sql/builtins"
 	"github.com/conflux-db/conflux/sql/pgerr"
@@ -622,8 +623,20 @@ func (o *nestedLoopOp) next(rc *runCtx) ([]types.Row, error) {
 func (o *nestedLoopOp) close() { o.l.close() }
 
 func (f *factory) ConstructHashJoin(n *planner.PhysicalHashJoin, l, r planner.ExecNode) (planner.ExecNode, error) {
-	if lv, ok := l.(*vecNode); ok && f.vecEnabled() {
-		if rv, ok := r.(*vecNode); ok {
+	if f.vecEnabled() {
+		lv, lok := l.(*vecNode)
+		rv, rok := r.(*vecNode)
+		lok, rok = lok && lv.src != nil, rok && rv.src != nil
+		// One side a batch pipeline, the other rows (a row plan or a
+		// pipeline ending in an aggregation, as TPC-H Q18's IN-subquery):
+		// adapt the rows to batches so the join, and the pipeline's
+		// other side, still run vectorized.
+		if lok && !rok {
+			rv = f.vecFromRows(n.Right.Cols(), r)
+		} else if rok && !lok {
+			lv = f.vecFromRows(n.Left.Cols(), l)
+		}
+		if lv != nil && rv != nil {
 			if v, ok, err := f.vecHashJoin(n, lv, rv); ok || err != nil {
 				return v, err
 			}
@@ -643,6 +656,34 @@ func (f *factory) ConstructHashJoin(n *planner.PhysicalHashJoin, l, r planner.Ex
 	}
 	return f.wrap(n, &hashJoinOp{n: n, l: l.(operator), r: r.(operator), lk: lk, rk: rk, extra: extra, nl: len(n.Left.Cols()), nr: len(n.Right.Cols())})
 }
+
+// vecFromRows wraps a row operator as a batch source (nil when some
+// column type has no batch representation). The vecNode's row plan is
+// the operator itself; it has no plan nodes of its own to mark.
+func (f *factory) vecFromRows(cols []planner.ColMeta, op planner.ExecNode) *vecNode {
+	typs := make([]*types.T, len(cols))
+	for i, c := range cols {
+		typs[i] = c.Typ
+	}
+	o := op.(operator)
+	src, specs, ok := colexec.NewFromRows(vecMem, typs, &rowSource{op: o, rc: f.rc})
+	if !ok {
+		return nil
+	}
+	return f.newVecNode(&vecNode{src: src, specs: specs, row: o, fallible: specs.Fallible()}, nil)
+}
+
+// rowSource presents a row operator as a colexec.RowOperator.
+type rowSource struct {
+	op operator
+	rc *runCtx
+}
+
+func (s *rowSource) Open(*colexec.Env) error { return s.op.open(s.rc) }
+func (s *rowSource) NextRows(*colexec.Env) ([]types.Row, error) {
+	return s.op.next(s.rc)
+}
+func (s *rowSource) Close() { s.op.close() }
 
 type hashJoinOp struct {
 	n      *planner.PhysicalHashJoin
