@@ -56,12 +56,12 @@ type lakeInsertOp struct {
 	dmlBase
 	checks *checker
 	lt     *lake.Table
-	out    []types.Row
-	pos    int
+	// valuesRows hands out the RETURNING rows open collected.
+	valuesRows
 }
 
 func (o *lakeInsertOp) open(rc *runCtx) error {
-	o.count, o.out, o.pos = 0, nil, 0
+	o.count, o.rows, o.pos = 0, nil, 0
 	if rc.txn == nil {
 		return pgerr.New(pgerr.InternalError, "no transaction")
 	}
@@ -105,7 +105,7 @@ func (o *lakeInsertOp) run(rc *runCtx, app *lake.Appender) (int64, error) {
 			if err := o.checks.check(rc, row); err != nil {
 				return 0, err
 			}
-			if o.out, err = o.ret(rc, row, o.out); err != nil {
+			if o.rows, err = o.ret(rc, row, o.rows); err != nil {
 				return 0, err
 			}
 			batch = append(batch, row)
@@ -127,18 +127,6 @@ func (o *lakeInsertOp) run(rc *runCtx, app *lake.Appender) (int64, error) {
 	return n, nil
 }
 
-func (o *lakeInsertOp) next(*runCtx) ([]types.Row, error) {
-	if o.pos >= len(o.out) {
-		return nil, nil
-	}
-	end := min(o.pos+BatchSize, len(o.out))
-	b := o.out[o.pos:end]
-	o.pos = end
-	return b, nil
-}
-
-func (o *lakeInsertOp) close() {}
-
 // lakeWriteOp is UPDATE (set != nil) or DELETE on a lake table. Like
 // the row-table operators it materializes its input first, so it never
 // reads its own writes.
@@ -150,8 +138,8 @@ type lakeWriteOp struct {
 	set    []evalFn
 	width  int
 	rowid  int
-	out    []types.Row // RETURNING rows
-	pos    int
+	// valuesRows hands out the RETURNING rows open collected.
+	valuesRows
 	// epq: re-check rows changed after the snapshot instead of restarting
 	// the statement; recheck is the WHERE clause (nil: true).
 	epq     bool
@@ -211,7 +199,7 @@ func (f *factory) newLakeWriteOp(t *planner.PhysicalUpdate, d *planner.PhysicalD
 // is written and the statement's snapshot record is in the transaction
 // however far the client reads RETURNING rows.
 func (o *lakeWriteOp) open(rc *runCtx) error {
-	o.count, o.pos, o.out = 0, 0, nil
+	o.count, o.rows, o.pos = 0, nil, 0
 	if rc.txn == nil {
 		return pgerr.New(pgerr.InternalError, "no transaction")
 	}
@@ -244,7 +232,7 @@ func (o *lakeWriteOp) open(rc *runCtx) error {
 			continue
 		}
 		o.count++
-		if o.out, err = o.ret(rc, result, o.out); err != nil {
+		if o.rows, err = o.ret(rc, result, o.rows); err != nil {
 			return err
 		}
 	}
@@ -305,15 +293,3 @@ func (o *lakeWriteOp) write(rc *runCtx, loc lake.Locator, in types.Row) (bool, t
 		in = concatRows(changed.Row, in[o.width:])
 	}
 }
-
-func (o *lakeWriteOp) next(*runCtx) ([]types.Row, error) {
-	if o.pos >= len(o.out) {
-		return nil, nil
-	}
-	end := min(o.pos+BatchSize, len(o.out))
-	b := o.out[o.pos:end]
-	o.pos = end
-	return b, nil
-}
-
-func (o *lakeWriteOp) close() {}

@@ -95,21 +95,6 @@ func (b *binder) bindAsOf(rf *pg_query.RangeFunction, fc *pg_query.FuncCall, sc 
 		alias = rf.Alias.Aliasname
 		colAliases = nameList(rf.Alias.Colnames)
 	}
-	cols := tableCols(t)
-	out := make([]scopeCol, 0, len(cols))
-	vis := 0
-	for i, c := range t.Columns {
-		if c.Dropped {
-			continue
-		}
-		cname := c.Name
-		if !c.Hidden {
-			if vis < len(colAliases) {
-				cname = colAliases[vis]
-			}
-			vis++
-		}
-		out = append(out, scopeCol{table: alias, name: cname, expr: &ColRef{Idx: i, Typ: c.Type, Name: cname}, meta: cols[i], star: !c.Hidden, hidden: c.Hidden})
-	}
+	cols, out := scanScope(t, alias, colAliases)
 	return &LogicalScan{Table: t, AsOf: ts, cols: cols}, out, nil
 }

@@ -278,6 +278,14 @@ func (b *binder) bindRangeVar(rv *pg_query.RangeVar, sc *scope) (Logical, []scop
 	if t.Kind == catalog.KindView {
 		return b.bindView(t, alias, colAliases, sc)
 	}
+	cols, out := scanScope(t, alias, colAliases)
+	return &LogicalScan{Table: t, cols: cols}, out, nil
+}
+
+// scanScope is the scope a scan of t introduces under alias: every
+// column not dropped, visible ones renamed by colAliases in order, hidden
+// ones (row ids) addressable but left out of *.
+func scanScope(t *catalog.Table, alias string, colAliases []string) ([]ColMeta, []scopeCol) {
 	cols := tableCols(t)
 	out := make([]scopeCol, 0, len(cols))
 	vis := 0
@@ -294,7 +302,7 @@ func (b *binder) bindRangeVar(rv *pg_query.RangeVar, sc *scope) (Logical, []scop
 		}
 		out = append(out, scopeCol{table: alias, name: name, expr: &ColRef{Idx: i, Typ: c.Type, Name: name}, meta: cols[i], star: !c.Hidden, hidden: c.Hidden})
 	}
-	return &LogicalScan{Table: t, cols: cols}, out, nil
+	return cols, out
 }
 
 func (b *binder) bindView(t *catalog.Table, alias string, colAliases []string, sc *scope) (Logical, []scopeCol, error) {
